@@ -1,0 +1,2 @@
+# SPDX-License-Identifier: EUPL-1.2
+"""Organisation register, users and roles, audit history, settings helpers."""

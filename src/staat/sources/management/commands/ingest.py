@@ -1,0 +1,83 @@
+# SPDX-License-Identifier: EUPL-1.2
+"""``staat ingest PATH...``: add documents as sources (folders are read recursively)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
+
+from staat.sources.models import SourceKind, SourceStatus
+from staat.sources.parsers import EXTENSIONS
+from staat.sources.services import SourceMetadata, ingest_file
+
+
+def expand(paths: list[str]) -> list[Path]:
+    files: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            files += sorted(
+                p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in EXTENSIONS
+            )
+        else:
+            files.append(path)
+    return files
+
+
+class Command(BaseCommand):
+    help = "Add documents (PDF, DOCX, ODT, HTML, Markdown, text) as sources."
+
+    def add_arguments(self, parser):
+        parser.add_argument("paths", nargs="+", metavar="PATH")
+        parser.add_argument("--kind", choices=SourceKind.values, default=SourceKind.STAND)
+        parser.add_argument("--organisation", action="append", default=[], metavar="CODE",
+                            help="organisation code; repeat for several")
+        parser.add_argument("--year", type=int)
+        parser.add_argument("--title", default="")
+        parser.add_argument("--authors", default="")
+        parser.add_argument("--institution", default="")
+        parser.add_argument("--publication-date", type=dt.date.fromisoformat)
+        parser.add_argument("--published", action="store_true",
+                            help="mark as published (visible to the public)")
+
+    def handle(self, *args, **opts):
+        files = expand(opts["paths"])
+        if not files:
+            raise CommandError("no files to ingest")
+        for path in files:
+            if not path.exists():
+                raise CommandError(f"{path}: no such file")
+        meta = SourceMetadata(
+            kind=opts["kind"],
+            organisations=opts["organisation"],
+            year=opts["year"],
+            title=opts["title"] if len(files) == 1 else "",
+            authors=opts["authors"],
+            institution=opts["institution"],
+            publication_date=opts["publication_date"],
+            status=SourceStatus.PUBLISHED if opts["published"] else SourceStatus.DRAFT,
+        )
+        added = duplicates = 0
+        failures = []
+        bar = tqdm(files, desc="ingest", unit="file", disable=len(files) < 2, file=self.stderr)
+        for path in bar:
+            result = ingest_file(path, meta)
+            if result.error:
+                failures.append(result)
+                bar.write(self.style.ERROR(f"FAILED {result.error.message}"))
+            elif result.duplicate:
+                duplicates += 1
+                bar.write(f"skipped {path}: same file as source {result.source.pk} "
+                          f"({result.source.title})")
+            else:
+                added += 1
+                s = result.source
+                bar.write(f"added {path} as source {s.pk}: {s.title} "
+                          f"({s.page_count} p., {s.passages.count()} passages)")
+        summary = f"{added} added, {duplicates} already present, {len(failures)} failed"
+        if failures:
+            raise CommandError(summary)
+        self.stdout.write(self.style.SUCCESS(summary))

@@ -1,0 +1,10 @@
+# SPDX-License-Identifier: EUPL-1.2
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("bronnen/", include("staat.sources.urls")),
+    path("", include("staat.core.urls")),
+]
