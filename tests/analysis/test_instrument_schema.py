@@ -133,7 +133,8 @@ def test_error_names_file_line_and_path():
     ("      - {value: b, label: B}", "      - {value: a, label: B}", "duplicate answer value"),
     ("{code: region, label: Regio, type: category, scale: choice}",
      "{code: region, label: Regio, type: category}", "needs either options or a scale"),
-    ("version: 1\n", "version: 1\nmin_group_size: 3\n", "min_group_size must be an integer of at least 5"),
+    ("version: 1\n", "version: 1\nmin_group_size: 3\n",
+     "min_group_size must be an integer of at least 5"),
 ])
 def test_validation_errors(old, new, expected):
     assert old in BASE

@@ -99,7 +99,6 @@ def test_omega_recovers_known_population_value():
     # with equal loadings and SDs (tau-equivalent), omega equals alpha
     corr = np.full((4, 4), 0.49)
     np.fill_diagonal(corr, 1)
-    x = z[:, :4] @ np.linalg.cholesky(np.cov(z[:, :4], rowvar=False)).T
     z4 = z[:, :4]
     z4 = (z4 - z4.mean(0)) @ np.linalg.inv(np.linalg.cholesky(np.cov(z4, rowvar=False)).T)
     x = z4 @ np.linalg.cholesky(corr).T
@@ -148,6 +147,12 @@ def test_games_howell_matches_pingouin(three_groups):
         assert o["df"] == pytest.approx(row["df"])
         assert o["p"] == pytest.approx(row["pval"], abs=1e-5)  # numerical integration
         assert o["hedges_g"] == pytest.approx(row["hedges"], rel=1e-4)  # pg: approximate J
+
+
+@pytest.mark.parametrize("df", [50.5, 1500.0, 30000.0])
+def test_studentized_range_quantile(df):
+    exact = stats.studentized_range.ppf(0.95, 4, df)
+    assert st.studentized_range_quantile(0.95, 4, df) == pytest.approx(exact, abs=2e-6)
 
 
 def test_welch_t_matches_scipy_and_pingouin():

@@ -77,7 +77,8 @@ def krippendorff_alpha(reliability_data, level: str = "ordinal",
                        if v is not None and not (isinstance(v, float) and math.isnan(v))],
                       dtype=object)
     if level == "nominal":
-        domain = sorted(set(values.tolist()) | set(value_domain or ()), key=lambda v: (str(type(v)), v))
+        domain = sorted(set(values.tolist()) | set(value_domain or ()),
+                        key=lambda v: (str(type(v)), v))
     else:
         domain = sorted(set(float(v) for v in values) | {float(v) for v in value_domain or ()})
     index = {v: i for i, v in enumerate(domain)}

@@ -340,7 +340,8 @@ class _Validator:
     def keys(self, data: dict, path: str, allowed: set[str], required: set[str]) -> None:
         for k in data:
             if k not in allowed:
-                self.err(_join(path, k), f"unknown field '{k}' (allowed: {', '.join(sorted(allowed))})")
+                self.err(_join(path, k),
+                         f"unknown field '{k}' (allowed: {', '.join(sorted(allowed))})")
         for k in sorted(required - set(data)):
             self.err(path, f"missing required field '{k}'")
 
@@ -416,7 +417,8 @@ class _Validator:
         mgs = data.get("min_group_size", DEFAULT_MIN_GROUP_SIZE)
         if not isinstance(mgs, int) or isinstance(mgs, bool) or mgs < MIN_GROUP_SIZE_FLOOR:
             self.err("min_group_size",
-                     f"min_group_size must be an integer of at least {MIN_GROUP_SIZE_FLOOR}, got {mgs!r}")
+                     f"min_group_size must be an integer of at least {MIN_GROUP_SIZE_FLOOR}, "
+                     f"got {mgs!r}")
             mgs = DEFAULT_MIN_GROUP_SIZE
         scales = self.scales(data.get("response_scales"), "response_scales")
         dims = self.dimensions(data.get("dimensions"), "dimensions", scales)
