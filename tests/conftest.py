@@ -40,15 +40,15 @@ def _required_database(request):
     wanted = os.environ.get("STAAT_REQUIRE_DATABASE")
     if not wanted:
         return
-    django_db_blocker = request.getfixturevalue("django_db_blocker")
     from django.db import connection
 
-    with django_db_blocker.unblock():
-        try:
+    try:
+        request.getfixturevalue("django_db_setup")  # creates the test database
+        with request.getfixturevalue("django_db_blocker").unblock():
             connection.ensure_connection()
-        except Exception as exc:  # noqa: BLE001 - any failure to connect must stop the run
-            pytest.exit(f"STAAT_REQUIRE_DATABASE={wanted} but the database is unreachable: {exc}",
-                        returncode=3)
+    except Exception as exc:  # noqa: BLE001 - any failure to connect must stop the run
+        pytest.exit(f"STAAT_REQUIRE_DATABASE={wanted} but the database is unreachable: {exc}",
+                    returncode=3)
     if connection.vendor != wanted:
         pytest.exit(f"STAAT_REQUIRE_DATABASE={wanted} but tests run on {connection.vendor}",
                     returncode=3)
