@@ -64,3 +64,8 @@ def test_search_text_substring_semantics() -> None:
 
 def test_cache_consistent() -> None:
     assert lemma("Uitkeringen") == lemma("uitkeringen") == lemma("UITKERINGEN")
+
+
+@pytest.mark.parametrize("a, b", [("wachten", "wacht"), ("wacht", "wachtte"), ("werkte", "werken")])
+def test_search_terms_agree_for_forms_simplemma_does_not_map_alike(a, b):
+    assert search_terms(a) == search_terms(b)

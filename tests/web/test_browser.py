@@ -56,11 +56,34 @@ def make_docx(tmp_path: Path) -> Path:
     document.add_paragraph(
         "Burgers wachten maanden op een beslissing over hun aanvraag voor een uitkering."
     )
-    document.add_paragraph("De gegevensuitwisseling tussen de gemeente en de dienst verloopt traag.")
+    document.add_paragraph(
+        "De gegevensuitwisseling tussen de gemeente en de dienst verloopt traag."
+    )
     document.add_heading("Lichtpunten", level=2)
     document.add_paragraph("Het automatisch toekennen van de kinderbijslag werkt goed.")
     path = tmp_path / "stand-2025.docx"
     document.save(path)
+    return path
+
+
+def make_pdf(tmp_path: Path) -> Path:
+    """A two-page PDF (compiled with Typst); the searched passage is on page 2."""
+    import typst
+
+    source = tmp_path / "stand.typ"
+    source.write_text(
+        '#set text(lang: "nl")\n'
+        "= Stand van de uitvoering 2025 (fictief)\n"
+        "== Inleiding\n"
+        "Dit is een fictieve Stand, gemaakt voor een test.\n"
+        "#pagebreak()\n"
+        "== Knelpunten\n"
+        "Burgers wachten maanden op een beslissing over hun aanvraag voor een uitkering.\n\n"
+        "De gegevensuitwisseling tussen de gemeente en de dienst verloopt traag.\n",
+        encoding="utf-8",
+    )
+    path = tmp_path / "stand-2025.pdf"
+    path.write_bytes(typst.compile(str(source), root=str(tmp_path)))
     return path
 
 
@@ -69,7 +92,16 @@ def login(page, live_server, user) -> None:
     page.fill("#id_username", user.username)
     page.fill("#id_password", PASSWORD)
     page.click("main button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
+    page.wait_for_url(lambda url: "/inloggen/" not in url)
+    assert page.locator("form[action$='/uitloggen/']").count() == 1
+
+
+@pytest.fixture(autouse=True)
+def _patient_page(page):
+    """The live server's first request, and the first ingest, import and warm up the whole
+    pipeline (seconds on a busy machine): these tests check behaviour, not speed."""
+    page.set_default_timeout(60_000)
+    page.set_default_navigation_timeout(90_000)
 
 
 def assert_accessible(page, label: str) -> None:
@@ -88,7 +120,9 @@ def screenshot(page, name: str) -> None:
         page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
 
 
-@pytest.mark.parametrize("maker", [make_markdown, make_docx], ids=["markdown", "docx"])
+@pytest.mark.parametrize(
+    "maker", [make_markdown, make_docx, make_pdf], ids=["markdown", "docx", "pdf"]
+)
 def test_upload_read_and_search(page, live_server, tmp_path, maker):
     org = OrganisationFactory(code="dienst-upload", name="Fictieve Uploaddienst")
     researcher = UserFactory(username="onderzoeker", role=Role.RESEARCHER)
@@ -110,8 +144,11 @@ def test_upload_read_and_search(page, live_server, tmp_path, maker):
     assert "is toegevoegd" in alert.inner_text()
     text = page.locator(".staat-passages")
     assert "Burgers wachten maanden" in text.inner_text()
-    assert page.locator("[id^=passage-]").count() >= 3
+    assert page.locator("[id^=passage-]").count() >= 2
+    assert page.locator(".staat-passages h3, .staat-passages h4").count() >= 1
     assert page.locator(".staat-page-marker").first.inner_text().lower().startswith("pagina 1")
+    if path.suffix == ".pdf":
+        assert page.locator("#page-2").count() == 1
 
     # search with other inflections than the text: plurals for singulars
     page.click("nav >> text=Zoeken")
@@ -128,6 +165,8 @@ def test_upload_read_and_search(page, live_server, tmp_path, maker):
     target = page.locator(f"#{anchor}")
     assert "Burgers wachten maanden" in target.inner_text()
     assert target.is_visible()
+    if path.suffix == ".pdf":
+        assert "p. 2" in target.inner_text()
 
 
 def test_upload_error_is_announced_and_nothing_is_stored(page, live_server, tmp_path):
@@ -236,3 +275,22 @@ def test_skip_link_and_keyboard_focus(page, live_server, demo_content):
     assert focused == "#main"
     page.keyboard.press("Enter")
     assert page.evaluate("document.activeElement.id") == "main"
+
+
+def test_upload_shows_progress_status(page, live_server, tmp_path):
+    org = OrganisationFactory(code="dienst-e", name="Fictieve Dienst Epsilon")
+    contributor = UserFactory(username="inbrenger", role=Role.CONTRIBUTOR, organisation=org)
+    login(page, live_server, contributor)
+    page.goto(f"{live_server.url}/bronnen/uploaden/")
+    status = page.locator("form [role=status]")
+    assert status.get_attribute("aria-live") == "polite"
+    assert status.inner_text() == ""
+    page.set_input_files("#id_file", str(make_markdown(tmp_path)))
+    # keep the browser on the page so the status can be read before the server answers
+    page.evaluate(
+        "document.querySelector('form[data-staat-busy-form]')"
+        ".addEventListener('submit', (event) => event.preventDefault())"
+    )
+    page.click("main form button[type=submit]")
+    assert status.inner_text().startswith("Bezig met verwerken")
+    assert page.locator("form[data-staat-busy-form]").get_attribute("aria-busy") == "true"

@@ -64,6 +64,12 @@ class User(AbstractUser):
         help_text=_("Contributors see the unpublished material of this organisation."),
     )
 
+    def save(self, *args, **kwargs):
+        # administrators manage users in Django's admin, which requires staff status
+        if self.role == Role.ADMINISTRATOR:
+            self.is_staff = True
+        super().save(*args, **kwargs)
+
     @property
     def is_researcher(self) -> bool:
         return self.role in (Role.RESEARCHER, Role.ADMINISTRATOR) or self.is_superuser

@@ -19,6 +19,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from staat.core import audit, permissions
@@ -29,14 +30,9 @@ ORGANISATION_FIELDS = ("code", "name", "short_name", "type", "ministry", "sector
 AUDIT_PAGE_SIZE = 50
 
 
-def has_fictional_data() -> bool:
-    """Whether the register holds invented organisations (the demo), so pages must say so."""
-    return Organisation.objects.filter(is_fictional=True).exists()
-
-
 def page_context(**extra: Any) -> dict[str, Any]:
-    """Context every page gets (the footer note is evaluated lazily by the template)."""
-    return {"fictional_data_present": has_fictional_data, **extra}
+    """Context of a page (the footer note on fictional data comes from the context processor)."""
+    return dict(extra)
 
 
 def render_page(
@@ -96,7 +92,9 @@ def organisation_list(request: HttpRequest) -> HttpResponse:
             qs = qs.filter(type=form.cleaned_data["type"])
         if form.cleaned_data["q"]:
             term = form.cleaned_data["q"]
-            qs = qs.filter(Q(name__icontains=term) | Q(short_name__icontains=term) | Q(code__icontains=term))
+            qs = qs.filter(
+                Q(name__icontains=term) | Q(short_name__icontains=term) | Q(code__icontains=term)
+            )
     page = Paginator(qs.order_by("name"), 50).get_page(request.GET.get("page"))
     return render_page(request, "core/organisation_list.html", {
         "form": form,
@@ -177,11 +175,31 @@ def _model_label(object_type: str) -> str:
         return object_type
 
 
-def _field_label(object_type: str, name: str) -> str:
+#: Keys of ``AuditEvent.changes`` that are not model fields.
+EXTRA_CHANGE_LABELS = {"file": gettext_lazy("file")}
+
+
+def _field(object_type: str, name: str):
     try:
-        return str(apps.get_model(object_type)._meta.get_field(name).verbose_name)
+        return apps.get_model(object_type)._meta.get_field(name)
     except (LookupError, ValueError, FieldDoesNotExist):
-        return name
+        return None
+
+
+def _field_label(object_type: str, name: str) -> str:
+    field = _field(object_type, name)
+    if field is not None:
+        return str(field.verbose_name)
+    return str(EXTRA_CHANGE_LABELS.get(name, name))
+
+
+def _value_label(object_type: str, name: str, value: Any) -> Any:
+    """A stored choice value (``"published"``) as its label (``"Gepubliceerd"``)."""
+    field = _field(object_type, name)
+    choices = dict(field.flatchoices) if field is not None and field.choices else None
+    if choices and isinstance(value, str):
+        return choices.get(value, value)
+    return value
 
 
 def _display(value: Any) -> str:
@@ -201,9 +219,25 @@ def _object_url(event: AuditEvent) -> str | None:
     if event.object_type == "sources.source":
         return reverse("sources:detail", args=[event.object_id])
     if event.object_type == "core.organisation":
-        code = Organisation.objects.filter(pk=event.object_id).values_list("code", flat=True).first()
+        code = (
+            Organisation.objects.filter(pk=event.object_id)
+            .values_list("code", flat=True).first()
+        )
         return reverse("organisation-detail", args=[code]) if code else None
     return None
+
+
+def _change(object_type: str, name: str, value: Any) -> dict[str, str]:
+    """One ``{field: [old, new]}`` entry of an event, ready to show."""
+    if isinstance(value, list) and len(value) == 2:
+        old, new = value
+    else:
+        old, new = None, value
+    return {
+        "field": _field_label(object_type, name),
+        "old": _display(_value_label(object_type, name, old)),
+        "new": _display(_value_label(object_type, name, new)),
+    }
 
 
 def event_rows(events) -> list[dict]:
@@ -213,11 +247,8 @@ def event_rows(events) -> list[dict]:
             "event": event,
             "type_label": _model_label(event.object_type),
             "url": _object_url(event),
-            "changes": [
-                {"field": _field_label(event.object_type, k), "old": _display(v[0] if isinstance(v, list) and v else None),
-                 "new": _display(v[1] if isinstance(v, list) and len(v) > 1 else v)}
-                for k, v in sorted(event.changes.items())
-            ],
+            "changes": [_change(event.object_type, name, value)
+                        for name, value in sorted(event.changes.items())],
         })
     return rows
 

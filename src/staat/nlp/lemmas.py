@@ -88,6 +88,24 @@ def _lemma_lower(word: str) -> str:
     return out
 
 
+@lru_cache(maxsize=1 << 20)
+def _search_form(word: str) -> str:
+    """The one form that stands for a word in search: its lemma, made canonical.
+
+    simplemma is not idempotent for some verbs ("wachten" → "wacht" but "wacht" →
+    "wachten"), so a query and a text could lemmatise to different forms. Following the
+    lemma chain until it repeats and taking the smallest form of the final cycle gives every
+    form of such a group the same search term.
+    """
+    seen = [_lemma_lower(word)]
+    for _ in range(6):
+        following = _lemma_lower(seen[-1])
+        if following in seen:
+            return min(seen[seen.index(following):])
+        seen.append(following)
+    return seen[-1]
+
+
 def lemma(word: str) -> str:
     """The lowercased Dutch lemma of one word (cached per lowercased form)."""
     w = word.replace("’", "'").lower()
@@ -118,14 +136,14 @@ def search_terms(text: str) -> list[str]:
         w = tok.replace("’", "'").lower()
         if w in STOPWORDS:
             continue
-        lem = _lemma_lower(w)
+        lem = _search_form(w)
         if lem in STOPWORDS or len(lem) < 2:
             continue
         out.append(lem)
         if "-" in w:
             for part in w.split("-"):
                 if len(part) >= 2 and part not in STOPWORDS:
-                    p = _lemma_lower(part)
+                    p = _search_form(part)
                     if p not in STOPWORDS and len(p) >= 2:
                         out.append(p)
     return out

@@ -15,10 +15,14 @@ from staat.sources.models import Passage, Source
 
 class _ReadOnlyForAdministrators(admin.ModelAdmin):
     def has_module_permission(self, request) -> bool:
-        return permissions.is_administrator(request.user) or super().has_module_permission(request)
+        if permissions.is_administrator(request.user):
+            return True
+        return super().has_module_permission(request)
 
     def has_view_permission(self, request, obj=None) -> bool:
-        return permissions.is_administrator(request.user) or super().has_view_permission(request, obj)
+        if permissions.is_administrator(request.user):
+            return True
+        return super().has_view_permission(request, obj)
 
     def has_add_permission(self, request) -> bool:
         return False
@@ -40,7 +44,9 @@ class PassageInline(admin.TabularInline):
     max_num = 0
 
     def has_view_permission(self, request, obj=None) -> bool:
-        return permissions.is_administrator(request.user) or super().has_view_permission(request, obj)
+        if permissions.is_administrator(request.user):
+            return True
+        return super().has_view_permission(request, obj)
 
 
 @admin.register(Source)

@@ -12,6 +12,21 @@ from staat.core.forms import UtrechtFormMixin, reason_field
 from staat.core.models import Organisation
 from staat.sources.models import SourceKind, SourceStatus
 
+class OrganisationChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Organisation) -> str:
+        return organisation_label(obj)
+
+
+class OrganisationMultipleChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Organisation) -> str:
+        return organisation_label(obj)
+
+
+def organisation_label(obj: Organisation) -> str:
+    label = f"{obj.name} ({obj.short_name})" if obj.short_name else obj.name
+    return f"{label} – {_('fictional')}" if obj.is_fictional else label
+
+
 SORTS = {
     "year": ("year", "title", "id"),
     "-year": ("-year", "title", "id"),
@@ -26,7 +41,7 @@ def _year_choices(years) -> list[tuple[str, str]]:
 
 
 class SourceFilterForm(UtrechtFormMixin, forms.Form):
-    organisation = forms.ModelChoiceField(
+    organisation = OrganisationChoiceField(
         label=_("Organisation"), required=False, queryset=Organisation.objects.all(),
         to_field_name="code", empty_label=_("All organisations"),
     )
@@ -55,7 +70,7 @@ class SearchForm(UtrechtFormMixin, forms.Form):
         help_text=_("Words are matched in every form: 'aanvragen' also finds 'aanvraag'."),
         widget=forms.TextInput(attrs={"type": "search"}),
     )
-    organisation = forms.ModelChoiceField(
+    organisation = OrganisationChoiceField(
         label=_("Organisation"), required=False, queryset=Organisation.objects.all(),
         to_field_name="code", empty_label=_("All organisations"),
     )
@@ -76,7 +91,7 @@ class _MetadataFields(forms.Form):
 
     title = forms.CharField(label=_("Title"), max_length=500)
     kind = forms.ChoiceField(label=_("Kind"), choices=SourceKind.choices, initial=SourceKind.STAND)
-    organisations = forms.ModelMultipleChoiceField(
+    organisations = OrganisationMultipleChoiceField(
         label=_("Organisations"), required=False, queryset=Organisation.objects.all(),
         help_text=_("Hold Ctrl (Cmd on a Mac) to choose more than one."),
         widget=forms.SelectMultiple(attrs={"size": 8}),

@@ -20,8 +20,12 @@ ERROR_TEMPLATES: dict[str, Any] = {
         "%(filename)s: files of type %(extension)s are not supported. "
         "Upload a PDF, DOCX, ODT, HTML, Markdown or plain-text file."
     ),
-    "type_mismatch": _("%(filename)s: the file is named %(extension)s but its content is %(actual)s."),
-    "too_large": _("%(filename)s: the file is %(size_mb)s MB, more than the limit of %(limit_mb)s MB."),
+    "type_mismatch": _(
+        "%(filename)s: the file is named %(extension)s but its content is %(actual)s."
+    ),
+    "too_large": _(
+        "%(filename)s: the file is %(size_mb)s MB, more than the limit of %(limit_mb)s MB."
+    ),
     "too_many_pages": _(
         "%(filename)s: the document has %(pages)s pages, more than the limit of %(limit)s."
     ),
@@ -29,7 +33,9 @@ ERROR_TEMPLATES: dict[str, Any] = {
         "%(filename)s: the document is protected with a password. "
         "Remove the password and upload it again."
     ),
-    "corrupt": _("%(filename)s: the file is damaged or is not a valid %(format_name)s (%(detail)s)."),
+    "corrupt": _(
+        "%(filename)s: the file is damaged or is not a valid %(format_name)s (%(detail)s)."
+    ),
     "no_text_layer": _(
         "%(filename)s: the PDF has no text layer: it is probably a scan. "
         "Run OCR first or upload the original document."
@@ -43,7 +49,8 @@ ERROR_TEMPLATES: dict[str, Any] = {
         "%(filename)s: reading the file took longer than %(seconds)s seconds and was stopped."
     ),
     "memory": _(
-        "%(filename)s: reading the file needed more than %(memory_mb)s MB of memory and was stopped."
+        "%(filename)s: reading the file needed more than %(memory_mb)s MB of memory "
+        "and was stopped."
     ),
     "parse_failed": _("%(filename)s: the file could not be read (%(detail)s)."),
     "unknown_organisation": _("%(filename)s: unknown organisation code(s): %(codes)s"),

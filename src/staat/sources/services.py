@@ -137,7 +137,15 @@ def ingest_file(
         source = _store(path, sha, filename, parsed, document, meta, organisations, user)
     except IngestError as error:
         return IngestResult(filename, error=error)
+    _after_ingest(source)
     return IngestResult(filename, source)
+
+
+def _after_ingest(source: Source) -> None:
+    """Hand a newly stored source to the steps that follow (finding extraction)."""
+    from staat.findings.services import after_ingest
+
+    after_ingest(source)
 
 
 def _store(path, sha, filename, parsed, document, meta, organisations, user) -> Source:

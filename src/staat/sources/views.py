@@ -19,7 +19,6 @@ from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
-from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
@@ -102,7 +101,9 @@ def _export_row(request: HttpRequest, source: Source) -> dict:
         "organisations": [o.code for o in source.organisations.all()],
         "authors": source.authors,
         "institution": source.institution,
-        "publication_date": source.publication_date.isoformat() if source.publication_date else None,
+        "publication_date": (
+            source.publication_date.isoformat() if source.publication_date else None
+        ),
         "language": source.language,
         "file_format": source.file_format,
         "page_count": source.page_count,
@@ -119,7 +120,10 @@ def _csv_response(filename: str, fields, rows) -> HttpResponse:
     writer.writeheader()
     for row in rows:
         writer.writerow(
-            {k: " ".join(v) if isinstance(v, list) else ("" if v is None else v) for k, v in row.items()}
+            {
+                k: " ".join(v) if isinstance(v, list) else ("" if v is None else v)
+                for k, v in row.items()
+            }
         )
     return response
 
@@ -192,19 +196,38 @@ def source_list(request: HttpRequest) -> HttpResponse:
 
 
 def _passage_rows(passages) -> list[dict]:
-    """Passages in order, with the page markers and heading levels the template needs."""
+    """Passages in order, with the page markers and headings the template needs.
+
+    A heading is shown where a passage's heading path differs from the one before, at a
+    level that follows its depth (the page's own h1 and h2 come first).
+    """
     rows: list[dict] = []
     page = None
+    previous_path: list[str] = []
     for passage in passages:
         marker = passage.page_start if passage.page_start != page else None
         page = passage.page_end
-        depth = len(passage.heading_path) or 1
+        path = list(passage.heading_path or [])
+        is_heading = passage.kind == "heading"
+        if is_heading:
+            # the passage is itself a heading: show only the headings above it
+            shown_path = path[:-1] if path and path[-1] == passage.text.strip() else path
+        else:
+            shown_path = path
+        common = 0
+        while (common < min(len(shown_path), len(previous_path))
+               and shown_path[common] == previous_path[common]):
+            common += 1
         rows.append({
             "passage": passage,
             "page_marker": marker,
-            "is_heading": passage.kind == "heading",
-            "heading_level": min(2 + depth, 6),
+            "is_heading": is_heading,
+            "heading_level": min(3 + len(shown_path), 6),
+            "new_headings": [
+                (min(3 + depth, 6), shown_path[depth]) for depth in range(common, len(shown_path))
+            ],
         })
+        previous_path = path
     return rows
 
 
@@ -338,8 +361,8 @@ def upload(request: HttpRequest) -> HttpResponse:
         elif result.duplicate:
             existing = result.source
             context["duplicate"] = existing
-            context["duplicate_visible"] = (
-                existing is not None and visible_sources(request.user).filter(pk=existing.pk).exists()
+            context["duplicate_visible"] = existing is not None and (
+                visible_sources(request.user).filter(pk=existing.pk).exists()
             )
         else:
             messages.success(
