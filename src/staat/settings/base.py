@@ -51,6 +51,20 @@ PARSE_MEMORY_MB = int(
     declare("STAAT_PARSE_MEMORY_MB", "1024", "Memory a parser may use on one file, in megabytes.")
 )
 
+REVIEW_THRESHOLD = float(
+    declare(
+        "STAAT_REVIEW_THRESHOLD",
+        "0.75",
+        "Machine findings with a confidence (0-1) below this value go to the review queue.",
+    )
+)
+EXTRACT_AFTER_INGEST = declare(
+    "STAAT_EXTRACT_AFTER_INGEST",
+    "sync",
+    "Draw findings from a source right after it is added: 'sync' (in the same request or "
+    "command) or 'off' (only with `staat extract` or the extraction page).",
+)
+
 _database_url = declare(
     "DATABASE_URL",
     "",
@@ -81,6 +95,10 @@ INSTALLED_APPS = [
     "django_htmx",
     "staat.core",
     "staat.sources",
+    "staat.findings",
+    "staat.threads",
+    "staat.instruments",
+    "staat.editions",
 ]
 
 MIDDLEWARE = [
@@ -134,6 +152,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
 NODE_MODULES = PROJECT_DIR / "node_modules"
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 if NODE_MODULES.exists():

@@ -1,0 +1,23 @@
+# SPDX-License-Identifier: EUPL-1.2
+from django.urls import path
+
+from staat.instruments import views
+
+app_name = "instruments"
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("definitie/nieuw/", views.definition_upload, name="definition-upload"),
+    path("import/", views.import_start, name="import"),
+    path("import/<int:pk>/koppelen/", views.import_mapping, name="import-mapping"),
+    path("import/<int:pk>/", views.import_review, name="import-review"),
+    path("correlaties/", views.correlations, name="correlations"),
+    path("<slug:code>/", views.instrument_detail, name="detail"),
+    path("<slug:code>/golven/nieuw/", views.wave_create, name="wave-create"),
+    path("<slug:code>/verandering/", views.change, name="change"),
+    path("<slug:code>/<int:wave_pk>/invullen/", views.fill, name="fill"),
+    path("<slug:code>/<int:wave_pk>/resultaten/", views.results, name="results"),
+    path("<slug:code>/<int:wave_pk>/organisatie/", views.organisation_result,
+         name="organisation"),
+    path("<slug:code>/<int:wave_pk>/subgroepen/", views.subgroups, name="subgroups"),
+    path("<slug:code>/<int:wave_pk>/beoordelaars/", views.agreement, name="agreement"),
+]
