@@ -5,6 +5,8 @@ import os
 import tempfile
 
 os.environ.setdefault("STAAT_DATA_DIR", tempfile.mkdtemp(prefix="staat-test-"))
+# tests that check the post-ingest hook switch it on themselves
+os.environ.setdefault("STAAT_EXTRACT_AFTER_INGEST", "off")
 
 from staat.settings.base import *  # noqa: E402,F403
 

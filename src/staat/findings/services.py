@@ -1,0 +1,724 @@
+# SPDX-License-Identifier: EUPL-1.2
+"""Findings: the functions commands, views and other apps use.
+
+- :func:`run_extraction` draws findings from sources with the pure extractor
+  (``staat.analysis.findings``) and stores them, one transaction per source. It is keyed by
+  (source content, extractor version): a second run with the same version does nothing, a run
+  with a new version replaces the machine suggestions no person touched and never changes a
+  finding a person decided on (confirmed, edited, rejected, created, or with a memo).
+- :func:`confirm`, :func:`edit`, :func:`reject` and :func:`create_finding` are the human
+  decisions; each keeps the machine's suggestion, adds a :class:`FindingDecision` (who, when,
+  why, before and after) and an audit event.
+- :func:`corrections` turns those decisions into labelled sentences that the extractor's
+  training includes (``staat findings add-corrections``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import inspect
+import logging
+import threading
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from django.conf import settings
+from django.db import close_old_connections, connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from staat.core import audit
+from staat.core.models import Organisation
+from staat.findings import codebook as cb
+from staat.findings.models import (
+    DECIDED,
+    CodebookVersion,
+    ExtractionRun,
+    Finding,
+    FindingDecision,
+    FindingTheme,
+    Kind,
+    Memo,
+    Origin,
+    SourceExtraction,
+    Status,
+    Theme,
+)
+from staat.sources.models import Page, Passage, Sentence, Source
+
+log = logging.getLogger(__name__)
+
+FINDING_FIELDS = ("kind", "char_start", "char_end", "text", "status", "page")
+
+
+class FindingError(ValueError):
+    pass
+
+
+# --- the extractor --------------------------------------------------------------------------
+
+_EXTRACTORS: dict[str, object] = {}
+_EXTRACTOR_LOCK = threading.Lock()
+
+
+def corrections_path() -> Path:
+    return Path(settings.DATA_DIR) / "labels" / "corrections.jsonl"
+
+
+def read_corrections(path: Path | None = None) -> list:
+    from staat.analysis.findings import read_labels
+
+    path = path or corrections_path()
+    return list(read_labels(path)) if path.exists() else []
+
+
+def theme_defs(codebook=None) -> list:
+    """The codebook's active themes as the extractor needs them."""
+    from staat.analysis.findings.types import ThemeDef
+
+    return [
+        ThemeDef(code=t.code, label=t.label_nl, description=t.description,
+                 cues=tuple(t.cues or ()), parent=t.parent.code if t.parent_id else None)
+        for t in cb.active_themes(codebook)
+    ]
+
+
+def organisation_defs() -> list:
+    from staat.analysis.findings.types import OrganisationDef
+
+    return [
+        OrganisationDef(code=o.code, names=tuple(n for n in (o.name, o.short_name) if n))
+        for o in Organisation.objects.order_by("code")
+    ]
+
+
+def _file_digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else "-"
+
+
+def get_extractor():
+    """The extractor trained on the shipped labels plus the curators' corrections, with the
+    codebook's active themes.
+
+    Cached per process (training takes a while); a new corrections file or codebook version
+    gives a new extractor, and so a new extractor version. Organisations are not part of the
+    training: :func:`run_extraction` passes the register at extraction time.
+    """
+    from staat.analysis import findings as pure
+
+    version = cb.current_version()
+    key = f"{_file_digest(corrections_path())}|{hashlib.sha256(repr(version.snapshot).encode()).hexdigest()}"
+    with _EXTRACTOR_LOCK:
+        extractor = _EXTRACTORS.get(key)
+        if extractor is None:
+            extra = tuple(read_corrections())
+            params = inspect.signature(pure.default_extractor).parameters
+            kwargs = {"codebook": theme_defs()} if "codebook" in params else {}
+            extractor = pure.default_extractor(extra_labels=extra, **kwargs)
+            _EXTRACTORS.clear()  # keep one trained model in memory
+            _EXTRACTORS[key] = extractor
+    return extractor
+
+
+def extractor_name() -> str:
+    from staat.analysis import findings as pure
+
+    return getattr(pure, "EXTRACTOR_NAME", "staat-findings")
+
+
+# --- from the database to the extractor and back ---------------------------------------------
+
+
+def content_key(source: Source) -> str:
+    return f"{source.sha256}:{source.segmenter_version}"
+
+
+def document_input(source: Source):
+    from staat.analysis.findings.types import DocumentInput, PassageInput, SentenceInput
+
+    passages = list(
+        source.passages.order_by("index").values_list(
+            "pk", "index", "heading_path", "page_start", "char_start", "char_end"
+        )
+    )
+    index_of = {pk: index for pk, index, *_ in passages}
+    sentences = source.sentences.order_by("index").values_list(
+        "index", "passage_id", "page", "char_start", "char_end"
+    )
+    return DocumentInput(
+        key=source.sha256,
+        text=source.text,
+        passages=tuple(
+            PassageInput(index=i, heading_path=tuple(h or ()), page_start=p,
+                         char_start=s, char_end=e)
+            for _, i, h, p, s, e in passages
+        ),
+        sentences=tuple(
+            SentenceInput(index=i, passage_index=index_of[pid], page=p, char_start=s, char_end=e)
+            for i, pid, p, s, e in sentences
+        ),
+        kind=source.kind,
+    )
+
+
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _plain(value):
+    """Dataclasses, tuples and numpy numbers as JSON data; floats rounded to 4 decimals."""
+    kind = type(value)
+    if kind is float:
+        return round(value, 4)
+    if kind in (str, int, bool) or value is None:
+        return value
+    if kind in (list, tuple):
+        return [_plain(v) for v in value]
+    if kind is dict:
+        return {str(k): _plain(v) for k, v in value.items()}
+    names = _FIELDS.get(kind)
+    if names is None:
+        names = tuple(f.name for f in dataclasses.fields(kind)) if dataclasses.is_dataclass(kind) else ()
+        _FIELDS[kind] = names
+    if names:
+        return {n: _plain(getattr(value, n)) for n in names}
+    if hasattr(value, "item"):  # numpy scalars
+        return _plain(value.item())
+    return value
+
+
+def candidate_json(candidate, version: str) -> dict:
+    """The proposal as JSON (the explanation is kept apart, in ``Finding.explanation``)."""
+    data = {k: _plain(getattr(candidate, k)) for k in _candidate_fields(candidate)
+            if k != "explanation"}
+    data["extractor_version"] = version
+    return data
+
+
+def _candidate_fields(candidate) -> tuple[str, ...]:
+    kind = type(candidate)
+    if kind not in _FIELDS:
+        _FIELDS[kind] = tuple(f.name for f in dataclasses.fields(kind))
+    return _FIELDS[kind]
+
+
+def law_label(mention) -> str:
+    label = mention.get("canonical") or mention.get("text", "")
+    return f"{label}, artikel {mention['article']}" if mention.get("article") else label
+
+
+def threshold() -> float:
+    return float(settings.REVIEW_THRESHOLD)
+
+
+def _overlap(a0: int, a1: int, b0: int, b1: int) -> int:
+    return max(0, min(a1, b1) - max(a0, b0))
+
+
+def _spans_of(finding: Finding) -> list[tuple[int, int]]:
+    spans = [(finding.char_start, finding.char_end)]
+    ms = finding.machine_suggestion or {}
+    if "char_start" in ms and "char_end" in ms:
+        spans.append((ms["char_start"], ms["char_end"]))
+    return spans
+
+
+def _match_decided(start: int, end: int, decided: list[Finding]) -> Finding | None:
+    """The decided finding a proposal is about: overlapping at least half of the shorter span
+    (its current span, or the span the machine first proposed)."""
+    best, best_overlap = None, 0
+    for finding in decided:
+        for s, e in _spans_of(finding):
+            overlap = _overlap(start, end, s, e)
+            if overlap and overlap * 2 >= min(end - start, e - s) and overlap > best_overlap:
+                best, best_overlap = finding, overlap
+    return best
+
+
+def _touched_ids(source: Source) -> set[int]:
+    decided = source.findings.filter(Q(status__in=DECIDED) | Q(origin=Origin.PERSON))
+    ids = set(decided.values_list("pk", flat=True))
+    ids |= set(Memo.objects.filter(finding__source=source).values_list("finding_id", flat=True))
+    ids |= set(
+        FindingDecision.objects.filter(finding__source=source).values_list("finding_id", flat=True)
+    )
+    return ids
+
+
+def store_candidates(source: Source, candidates: Iterable, *, version: str,
+                     run: ExtractionRun | None = None,
+                     codebook_version: CodebookVersion | None = None) -> dict[str, int]:
+    """Store the extractor's proposals for one source; decisions of people are kept as they are.
+
+    Call inside a transaction. Returns counts: created, updated, removed, linked.
+    """
+    codebook_version = codebook_version or cb.current_version()
+    themes = {t.code: t for t in cb.active_themes(codebook_version.codebook)}
+    organisations = {o.code: o for o in Organisation.objects.all()}
+    passages = dict(source.passages.values_list("index", "pk"))
+    limit = threshold()
+    text = source.text
+    touched = _touched_ids(source)
+    existing = list(source.findings.all())
+    decided = [f for f in existing if f.pk in touched]
+    untouched = {(f.char_start, f.char_end): f for f in existing if f.pk not in touched}
+    counts = {"created": 0, "updated": 0, "removed": 0, "linked": 0}
+    to_create: list[tuple[Finding, object]] = []
+    to_update: list[tuple[Finding, object]] = []
+    linked: list[Finding] = []
+    for c in candidates:
+        if not (0 <= c.char_start < c.char_end <= len(text)) or c.kind not in Kind.values:
+            log.warning("skipped an invalid proposal for source %s: %r", source.pk, c)
+            continue
+        suggestion = candidate_json(c, version)
+        target = _match_decided(c.char_start, c.char_end, decided)
+        if target is not None:
+            target.latest_suggestion = suggestion
+            target.seen_in_version = version
+            linked.append(target)
+            continue
+        finding = untouched.pop((c.char_start, c.char_end), None)
+        is_new = finding is None
+        if is_new:
+            finding = Finding(source=source, origin=Origin.MACHINE, status=Status.SUGGESTED)
+        finding.kind = c.kind
+        finding.char_start, finding.char_end = c.char_start, c.char_end
+        finding.page = c.page
+        finding.passage_id = passages.get(c.passage_index)
+        finding.sentence_first = min(c.sentence_indices) if c.sentence_indices else None
+        finding.sentence_last = max(c.sentence_indices) if c.sentence_indices else None
+        finding.text = text[c.char_start:c.char_end]
+        finding.confidence = round(float(c.confidence), 4)
+        finding.laws = suggestion["laws"]
+        finding.mentions = suggestion["organisations"]
+        finding.explanation = _plain(c.explanation)
+        finding.needs_review = finding.confidence < limit
+        finding.machine_suggestion = suggestion
+        finding.latest_suggestion = {}
+        finding.codebook_version = codebook_version
+        finding.extractor_version = version
+        finding.seen_in_version = version
+        finding.run = run
+        (to_create if is_new else to_update).append((finding, c))
+    # what no person touched and the extractor no longer proposes goes
+    stale = [f.pk for f in untouched.values()]
+    if stale:
+        Finding.objects.filter(pk__in=stale).delete()
+    counts["removed"] = len(stale)
+    if linked:
+        Finding.objects.bulk_update(linked, ["latest_suggestion", "seen_in_version"])
+    counts["linked"] = len(linked)
+    if to_update:
+        Finding.objects.bulk_update(
+            [f for f, _ in to_update],
+            ["kind", "page", "passage", "sentence_first", "sentence_last", "text", "confidence",
+             "laws", "mentions", "explanation", "needs_review", "machine_suggestion",
+             "latest_suggestion", "codebook_version", "extractor_version", "seen_in_version",
+             "run", "updated_at"],
+        )
+        FindingTheme.objects.filter(finding__in=[f for f, _ in to_update]).delete()
+        Finding.organisations.through.objects.filter(
+            finding_id__in=[f.pk for f, _ in to_update]
+        ).delete()
+    counts["updated"] = len(to_update)
+    if to_create:
+        now = timezone.now()
+        for f, _ in to_create:
+            f.created_at = f.updated_at = now
+        created = Finding.objects.bulk_create([f for f, _ in to_create])
+        if not all(f.pk for f in created):  # backends that return no ids
+            by_span = {(f.char_start, f.char_end): f for f in source.findings.filter(
+                origin=Origin.MACHINE, status=Status.SUGGESTED)}
+            for f, _ in to_create:
+                f.pk = by_span[(f.char_start, f.char_end)].pk
+    counts["created"] = len(to_create)
+    theme_rows, org_rows = [], []
+    through = Finding.organisations.through
+    for finding, c in [*to_create, *to_update]:
+        seen = set()
+        for ts in c.themes:
+            theme = themes.get(ts.code)
+            if theme is None or ts.code in seen:
+                continue
+            seen.add(ts.code)
+            theme_rows.append(FindingTheme(finding_id=finding.pk, theme=theme,
+                                           score=round(float(ts.score), 4),
+                                           evidence=_plain(list(ts.cues))))
+        for code in sorted({m.canonical for m in c.organisations} & set(organisations)):
+            org_rows.append(through(finding_id=finding.pk, organisation_id=organisations[code].pk))
+    FindingTheme.objects.bulk_create(theme_rows, batch_size=1000)
+    through.objects.bulk_create(org_rows, batch_size=1000)
+    return counts
+
+
+def _requested(sources=None) -> list[Source]:
+    qs = Source.objects.all() if sources is None else sources
+    if not hasattr(qs, "filter"):  # a list of sources or ids
+        ids = [getattr(s, "pk", s) for s in qs]
+        qs = Source.objects.filter(pk__in=ids)
+    return list(qs.exclude(text="").order_by("pk").only("pk", "sha256", "segmenter_version"))
+
+
+def sources_to_extract(sources=None, *, version: str, force: bool = False) -> list[Source]:
+    """The sources (default: all with text) not yet read with ``version`` (all with ``force``)."""
+    chosen = _requested(sources)
+    if force:
+        return chosen
+    done = set(
+        SourceExtraction.objects.filter(extractor_version=version, source__in=[s.pk for s in chosen])
+        .values_list("source_id", "content_key")
+    )
+    return [s for s in chosen if (s.pk, content_key(s)) not in done]
+
+
+def run_extraction(sources=None, *, force: bool = False,
+                   progress: Callable[[ExtractionRun, Source | None], None] | None = None,
+                   user=None, run: ExtractionRun | None = None) -> ExtractionRun:
+    """Extract findings from ``sources`` (default: every source) that were not yet extracted
+    with the current extractor version (all of them with ``force``)."""
+    run = run or ExtractionRun.objects.create(force=force, started_by=_user(user))
+    run.status = ExtractionRun.RunStatus.RUNNING
+    run.started_at = timezone.now()
+    run.save()
+    try:
+        extractor = get_extractor()
+        version = str(extractor.version)
+        run.extractor_name = extractor_name()
+        run.extractor_version = version
+        todo = sources_to_extract(sources, version=version, force=force)
+        run.sources_total = len(todo)
+        run.sources_skipped = len(_requested(sources)) - len(todo)
+        run.save()
+        if progress:
+            progress(run, None)
+        codebook_version = cb.current_version()
+        orgs = organisation_defs()
+        for stub in todo:
+            source = Source.objects.get(pk=stub.pk)
+            doc = document_input(source)
+            candidates = list(extractor.extract(doc, organisations=orgs))
+            with transaction.atomic():
+                counts = store_candidates(source, candidates, version=version, run=run,
+                                          codebook_version=codebook_version)
+                SourceExtraction.objects.update_or_create(
+                    source=source, extractor_version=version,
+                    defaults={"content_key": content_key(source), "run": run,
+                              "candidates": len(candidates)},
+                )
+                run.sources_done += 1
+                run.sentences += len(doc.sentences)
+                run.findings_created += counts["created"]
+                run.findings_updated += counts["updated"]
+                run.findings_removed += counts["removed"]
+                run.findings_linked += counts["linked"]
+                run.save()
+            if progress:
+                progress(run, source)
+        refresh_review_flags()
+        run.status = ExtractionRun.RunStatus.DONE
+    except Exception as exc:
+        run.status = ExtractionRun.RunStatus.FAILED
+        run.error = f"{type(exc).__name__}: {exc}"
+        run.finished_at = timezone.now()
+        run.save()
+        raise
+    run.finished_at = timezone.now()
+    run.save()
+    return run
+
+
+def refresh_review_flags() -> int:
+    """Apply the current threshold to machine suggestions nobody decided on yet."""
+    undecided = Finding.objects.filter(origin=Origin.MACHINE, status=Status.SUGGESTED)
+    limit = threshold()
+    changed = undecided.filter(confidence__lt=limit, needs_review=False).update(needs_review=True)
+    changed += undecided.filter(confidence__gte=limit, needs_review=True).update(needs_review=False)
+    return changed
+
+
+def _user(user):
+    return user if getattr(user, "is_authenticated", False) else None
+
+
+def start_background_run(*, user=None, force: bool = False, sources=None) -> ExtractionRun:
+    """Start an extraction run in a thread and return it at once (the web page polls it)."""
+    run = ExtractionRun.objects.create(force=force, started_by=_user(user))
+    ids = None if sources is None else [getattr(s, "pk", s) for s in sources]
+
+    def work():
+        close_old_connections()
+        try:
+            run_extraction(ids, force=force, run=ExtractionRun.objects.get(pk=run.pk))
+        except Exception:  # noqa: BLE001 - recorded on the run; nothing else to tell
+            log.exception("extraction run %s failed", run.pk)
+        finally:
+            connection.close()
+
+    transaction.on_commit(lambda: threading.Thread(target=work, daemon=True).start())
+    return run
+
+
+def after_ingest(source: Source) -> None:
+    """Called by ``staat.sources.services.ingest_file`` after a new source is stored.
+
+    Extraction runs once the source's transaction is committed; a failure here is logged and
+    never undoes the upload (``staat extract`` can run it again).
+    """
+    mode = getattr(settings, "EXTRACT_AFTER_INGEST", "sync")
+    if mode == "off":
+        return
+    pk = source.pk
+
+    def extract():
+        try:
+            run_extraction([pk])
+        except Exception:  # noqa: BLE001 - the upload stands; the run records the error
+            log.exception("automatic extraction of source %s failed", pk)
+
+    transaction.on_commit(extract)
+
+
+# --- human decisions ---------------------------------------------------------------------------
+
+
+def state_of(finding: Finding) -> dict:
+    return {
+        "kind": finding.kind,
+        "char_start": finding.char_start,
+        "char_end": finding.char_end,
+        "text": finding.text,
+        "page": finding.page,
+        "status": finding.status,
+        "themes": sorted(finding.finding_themes.values_list("theme__code", flat=True))
+        if finding.pk else [],
+    }
+
+
+def trim_span(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def locate(source: Source, start: int, end: int) -> dict:
+    """Page, passage and sentence range of a span of ``source.text``."""
+    page = (Page.objects.filter(source=source, char_start__lte=start, char_end__gt=start)
+            .values_list("number", flat=True).first())
+    passage = (Passage.objects.filter(source=source, char_start__lte=start, char_end__gt=start)
+               .first())
+    sentences = list(
+        Sentence.objects.filter(source=source, char_start__lt=end, char_end__gt=start)
+        .order_by("index").values_list("index", "page")
+    )
+    if page is None and sentences:
+        page = sentences[0][1]
+    if page is None and passage is not None:
+        page = passage.page_start
+    return {
+        "page": page,
+        "passage": passage,
+        "sentence_first": sentences[0][0] if sentences else None,
+        "sentence_last": sentences[-1][0] if sentences else None,
+    }
+
+
+def _check_span(source: Source, start: int, end: int) -> tuple[int, int]:
+    if start is None or end is None:
+        raise FindingError("a finding needs a start and an end")
+    start, end = int(start), int(end)
+    if not (0 <= start < end <= len(source.text)):
+        raise FindingError(f"the span {start}-{end} lies outside the text of the source")
+    start, end = trim_span(source.text, start, end)
+    if start >= end:
+        raise FindingError("the selected text is empty")
+    return start, end
+
+
+def _check_themes(themes) -> list[Theme]:
+    themes = list(themes or [])
+    version = cb.current_version()
+    for t in themes:
+        if t.codebook_id != version.codebook_id:
+            raise FindingError(f"theme {t.code} is not in the current codebook")
+        if t.retired:
+            raise FindingError(f"theme {t.code} is retired")
+    return themes
+
+
+def _set_themes(finding: Finding, themes: list[Theme]) -> None:
+    keep = {t.pk for t in themes}
+    finding.finding_themes.exclude(theme_id__in=keep).delete()
+    have = set(finding.finding_themes.values_list("theme_id", flat=True))
+    FindingTheme.objects.bulk_create(
+        FindingTheme(finding=finding, theme=t, score=None, evidence=[])
+        for t in themes if t.pk not in have
+    )
+
+
+def _decide(finding: Finding, user, action: str, *, status: str, reason: str = "",
+            before: dict | None = None) -> FindingDecision:
+    version = cb.current_version()
+    finding.status = status
+    finding.needs_review = False
+    finding.decided_by = _user(user)
+    finding.decided_at = timezone.now()
+    finding.codebook_version = version
+    finding.save()
+    after = state_of(finding)
+    decision = FindingDecision.objects.create(
+        finding=finding, action=action, by=_user(user),
+        by_name=user.get_username() if _user(user) else str(user or "system"),
+        reason=reason, before=before or {}, after=after, codebook_version=version,
+    )
+    audit.record(user or "system", "create" if action == "create" else "update", finding,
+                 changes=audit.diff(before or {}, after), reason=reason)
+    return decision
+
+
+def confirm(finding: Finding, *, user, reason: str = "") -> FindingDecision:
+    with transaction.atomic():
+        before = state_of(finding)
+        return _decide(finding, user, FindingDecision.Action.CONFIRM,
+                       status=Status.CONFIRMED, reason=reason, before=before)
+
+
+def reject(finding: Finding, *, user, reason: str) -> FindingDecision:
+    if not (reason or "").strip():
+        raise FindingError("give a reason for rejecting a finding")
+    with transaction.atomic():
+        before = state_of(finding)
+        return _decide(finding, user, FindingDecision.Action.REJECT,
+                       status=Status.REJECTED, reason=reason.strip(), before=before)
+
+
+def edit(finding: Finding, *, user, reason: str = "", kind: str | None = None,
+         char_start: int | None = None, char_end: int | None = None,
+         themes=None) -> FindingDecision:
+    """Change span, kind and/or themes. ``themes=None`` keeps them; a list replaces them."""
+    source = finding.source
+    if kind is not None and kind not in Kind.values:
+        raise FindingError(f"unknown kind '{kind}'")
+    start = finding.char_start if char_start is None else char_start
+    end = finding.char_end if char_end is None else char_end
+    start, end = _check_span(source, start, end)
+    new_themes = None if themes is None else _check_themes(themes)
+    with transaction.atomic():
+        before = state_of(finding)
+        if kind is not None:
+            finding.kind = kind
+        if (start, end) != (finding.char_start, finding.char_end):
+            finding.char_start, finding.char_end = start, end
+            finding.text = source.text[start:end]
+            where = locate(source, start, end)
+            finding.page = where["page"]
+            finding.passage = where["passage"]
+            finding.sentence_first = where["sentence_first"]
+            finding.sentence_last = where["sentence_last"]
+        if new_themes is not None:
+            _set_themes(finding, new_themes)
+        return _decide(finding, user, FindingDecision.Action.EDIT, status=Status.EDITED,
+                       reason=reason, before=before)
+
+
+def create_finding(source: Source, *, user, char_start: int, char_end: int, kind: str,
+                   themes=(), reason: str = "", coder=None) -> Finding:
+    """A finding a person draws from a source (by selecting text in the passage view)."""
+    if kind not in Kind.values:
+        raise FindingError(f"unknown kind '{kind}'")
+    start, end = _check_span(source, char_start, char_end)
+    themes = _check_themes(themes)
+    with transaction.atomic():
+        where = locate(source, start, end)
+        finding = Finding.objects.create(
+            source=source, kind=kind, char_start=start, char_end=end,
+            text=source.text[start:end], page=where["page"], passage=where["passage"],
+            sentence_first=where["sentence_first"], sentence_last=where["sentence_last"],
+            origin=Origin.PERSON, status=Status.CONFIRMED, coder=_user(coder or user),
+            codebook_version=cb.current_version(),
+        )
+        _set_themes(finding, themes)
+        _decide(finding, user, FindingDecision.Action.CREATE, status=Status.CONFIRMED,
+                reason=reason, before={})
+    return finding
+
+
+def add_memo(*, user, text: str, source: Source | None = None, finding: Finding | None = None,
+             theme: Theme | None = None) -> Memo:
+    if sum(x is not None for x in (source, finding, theme)) != 1:
+        raise FindingError("a memo belongs to exactly one source, finding or theme")
+    if not text.strip():
+        raise FindingError("a memo needs text")
+    with transaction.atomic():
+        memo = Memo.objects.create(author=_user(user), text=text.strip(), source=source,
+                                   finding=finding, theme=theme)
+        audit.record(user, "create", memo, changes={"text": [None, memo.text],
+                                                     "on": [None, str(source or finding or theme)]})
+    return memo
+
+
+# --- corrections: decisions become training data ---------------------------------------------
+
+
+def corrections() -> list:
+    """Labelled sentences from every decided finding, in a stable order.
+
+    Confirmed, edited and person-made findings label each sentence they cover with their kind
+    and themes; a rejected finding labels its sentences "not a finding"; sentences the
+    machine proposed but a person cut out of an edited span are "not a finding" too.
+    """
+    from staat.analysis.findings import LabelledSentence
+    from staat.analysis.findings.types import NONE
+
+    decided = (
+        Finding.objects.filter(Q(status__in=DECIDED) | Q(origin=Origin.PERSON))
+        .select_related("source").prefetch_related("finding_themes__theme")
+        .order_by("source_id", "char_start", "pk")
+    )
+    labels: dict[tuple[int, int], object] = {}
+    sentence_cache: dict[int, list[tuple[int, int, int]]] = {}
+
+    def sentences_of(source: Source, start: int, end: int):
+        if source.pk not in sentence_cache:
+            sentence_cache[source.pk] = list(
+                source.sentences.order_by("index").values_list("index", "char_start", "char_end")
+            )
+        out = []
+        for index, s, e in sentence_cache[source.pk]:
+            if _overlap(s, e, start, end) * 2 >= min(e - s, end - start):
+                out.append((index, s, e))
+        return out or [(-1, start, end)]
+
+    for f in decided:
+        source = f.source
+        text = source.text
+        doc = source.sha256[:12]
+        accepted = f.status != Status.REJECTED
+        kind = f.kind if accepted else NONE
+        themes = tuple(sorted(ft.theme.code for ft in f.finding_themes.all())) if accepted else ()
+        spans = sentences_of(source, f.char_start, f.char_end)
+        if f.status == Status.EDITED and f.machine_suggestion.get("char_end"):
+            ms = f.machine_suggestion
+            inside = {i for i, _, _ in spans}
+            for index, s, e in sentences_of(source, ms["char_start"], ms["char_end"]):
+                if index not in inside and index >= 0:
+                    labels.setdefault((source.pk, s), LabelledSentence(
+                        text=" ".join(text[s:e].split()), kind=NONE, themes=(), doc=doc,
+                        context=" ".join(text[max(0, s - 200):s].split()[-30:])))
+        for index, s, e in spans:
+            labels[(source.pk, s)] = LabelledSentence(
+                text=" ".join(text[s:e].split()), kind=kind, themes=themes, doc=doc,
+                context=" ".join(text[max(0, s - 200):s].split()[-30:]),
+            )
+    return [labels[k] for k in sorted(labels)]
+
+
+def write_corrections(path: Path | None = None) -> tuple[Path, int]:
+    from staat.analysis.findings import write_labels
+
+    path = Path(path) if path else corrections_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    labels = corrections()
+    write_labels(path, labels)
+    return path, len(labels)
