@@ -1,0 +1,321 @@
+# SPDX-License-Identifier: EUPL-1.2
+"""Dutch key phrases of a group of texts, scored against the rest of the corpus.
+
+**Candidates.** Every text is tokenised and lemmatised with :mod:`staat.nlp.lemmas` (no
+tokeniser of our own). A *content word* is a word whose lemma is not a stopword
+(:data:`staat.nlp.lemmas.STOPWORDS` plus :data:`GENERIC_WORDS`, words that make poor labels
+such as *krijgen*, *vaak*, *jaar*), has at least three letters and no digit. Candidates are
+runs of consecutive words inside one clause (punctuation ends a run):
+
+* one to three content words: ``hardheidsclausule``, ``wettelijke grondslag``,
+  ``wet langdurige zorg``;
+* content word, linking preposition (:data:`LINK_WORDS`), optional article, content word:
+  ``gegevensuitwisseling tussen gemeenten``, ``stapeling van regels``,
+  ``betrokkenheid van de uitvoering``.
+
+A candidate's identity is its lemma sequence with the article left out
+(``gegevensuitwisseling tussen gemeente``); its *readable form* is the wording that occurs
+most often in the group (ties: the alphabetically first), with a capital at the start of a
+sentence dropped unless the word is also capitalised mid-sentence (``Participatiewet``,
+``AVG`` keep theirs).
+
+**Scoring: class-based TF-IDF** (c-TF-IDF, Grootendorst 2022, *BERTopic: Neural topic
+modeling with a class-based TF-IDF procedure*, arXiv:2203.05794). The groups and the
+background texts together form the corpus; each group is a class. Counts are numbers of
+*texts* containing the phrase (one long text repeating a word does not outweigh several
+texts naming it once)::
+
+    score(p, g) = tf(p, g) · log(1 + A / F(p)) · (1 + 0.15 · (words(p) − 1))
+
+where ``tf(p, g)`` is the share of the group's texts containing ``p``, ``F(p)`` the number
+of texts in the whole corpus containing ``p`` and ``A`` the average number of texts per
+class. The last factor prefers the longer of two equally specific phrases
+(``gegevensuitwisseling tussen gemeenten`` over ``gegevensuitwisseling``). A single word
+mostly seen in an inflected form ending in *-e* where its lemma does not (``incidentele``,
+``werkte``: adjectives and verb forms) scores ``INFLECTED_FACTOR`` (0.6) times less: alone,
+it makes a poor label. A phrase must occur in at least ``min_count`` texts of the group
+(default 2; a group of one text needs one); only when no phrase passes is that relaxed. A
+phrase that shares a content lemma with a better phrase is skipped, so the list is varied.
+
+Everything is deterministic: ties are broken by score, then the longer phrase, then
+alphabetically, and the result does not depend on the
+order of the groups.
+"""
+
+from __future__ import annotations
+
+import math
+from array import array
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from staat.nlp.lemmas import STOPWORDS, lemma, tokenize
+
+__all__ = [
+    "GENERIC_WORDS",
+    "KeyPhrase",
+    "LINK_WORDS",
+    "candidate_phrases",
+    "key_phrases",
+    "key_phrases_by_group",
+]
+
+#: Prepositions that may link two content words inside a phrase.
+LINK_WORDS: frozenset[str] = frozenset(
+    "aan bij door in met na naar onder op over tegen tussen uit van voor zonder".split()
+)
+#: Articles allowed (and ignored in the phrase identity) after a linking preposition.
+ARTICLES: frozenset[str] = frozenset({"de", "het", "een"})
+
+#: Lemmas that are not stopwords for search, but make poor key phrases on their own.
+GENERIC_WORDS: frozenset[str] = frozenset(
+    """
+    aantal alleen ander bepaald blijven daardoor dergelijk deel eigen enkel echter gaan
+    geven gevolg goed groot heel hierdoor hoog houden jaar keer klein komen krijgen laten
+    leiden liggen maken manier minder mogelijk nemen nieuw nodig ongeveer paar procent
+    pas dan nu al reeds soms sprake staan steeds vaak verschillend vinden volgens waar weinig
+    weten zeggen
+    zien zitten zeker zodat zoals ca bijv bijvoorbeeld o.a onder andere namelijk per
+    """.split()
+)
+
+_SENTENCE_END = frozenset(".!?:;•")
+#: Score factor of a single word that is mostly an inflected form (``incidentele``).
+INFLECTED_FACTOR = 0.6
+_MAX_CONTENT = 3
+
+
+@dataclass(frozen=True, slots=True)
+class KeyPhrase:
+    """A key phrase of a group: its readable form, lemma identity, score and support."""
+
+    text: str  # readable form, e.g. "gegevensuitwisseling tussen gemeenten"
+    lemma: str  # identity, e.g. "gegevensuitwisseling tussen gemeente"
+    score: float  # c-TF-IDF score (rounded to 6 decimals)
+    count: int  # number of texts of the group containing it
+
+
+@lru_cache(maxsize=1 << 18)
+def _word_class(tok: str) -> tuple[str, str, str]:
+    """``(class, lemma, lowercased form)``; class is ``c`` (content), ``l`` (link word),
+    ``d`` (article) or ``x`` (breaks a phrase)."""
+    w = tok.replace("’", "'").lower()
+    if not w[0].isalpha():
+        return "x", w, w
+    if w in LINK_WORDS:
+        return "l", w, w
+    if w in ARTICLES:
+        return "d", w, w
+    if w in STOPWORDS:
+        return "x", w, w
+    lem = lemma(w)
+    if (
+        lem in STOPWORDS
+        or lem in GENERIC_WORDS
+        or w in GENERIC_WORDS
+        or len(lem) < 3
+        or any(ch.isdigit() for ch in lem)
+    ):
+        return "x", lem, w
+    return "c", lem, w
+
+
+def _surface(tok: str, sentence_start: bool) -> str:
+    """The form shown: lowercased, except words capitalised beyond a sentence start."""
+    if tok[:1].isupper():
+        rest = tok[1:]
+        if any(ch.isupper() for ch in rest):  # AVG, ICT-systemen, DigiD
+            return tok
+        if not sentence_start:
+            return tok  # Participatiewet, Lindeveen mid-sentence: a name
+        return "\0" + tok  # decided later: capitalised only at a sentence start
+    return tok
+
+
+def candidate_phrases(text: str) -> list[tuple[str, str]]:
+    """Candidate phrases of ``text`` as ``(lemma identity, surface form)``, in order of
+    occurrence (duplicates kept). A surface word starting with ``"\\0"`` was capitalised
+    only because it starts a sentence (see :func:`key_phrases_by_group`)."""
+    out: list[tuple[str, str]] = []
+    run: list[tuple[str, str, str]] = []  # (class, lemma, surface)
+    prev_end = True
+
+    def flush() -> None:
+        n = len(run)
+        for i in range(n):
+            if run[i][0] != "c":
+                continue
+            # runs of content words
+            j = i
+            while j < n and j - i < _MAX_CONTENT and run[j][0] == "c":
+                j += 1
+                out.append(
+                    (" ".join(r[1] for r in run[i:j]), " ".join(r[2] for r in run[i:j]))
+                )
+            # content, link, [article], content
+            if i + 2 < n and run[i + 1][0] == "l":
+                k = i + 2
+                if run[k][0] == "d" and k + 1 < n:
+                    k += 1
+                if run[k][0] == "c":
+                    key = f"{run[i][1]} {run[i + 1][1]} {run[k][1]}"
+                    out.append((key, " ".join(r[2] for r in run[i : k + 1])))
+        run.clear()
+
+    for _, _, tok in tokenize(text):
+        if tok[0].isalnum():
+            cls, lem, _w = _word_class(tok)
+            if cls == "x":
+                flush()
+            else:
+                surface = tok if cls == "c" else tok.lower()
+                run.append((cls, lem, _surface(surface, prev_end) if cls == "c" else surface))
+            prev_end = False
+        else:
+            flush()
+            prev_end = tok in _SENTENCE_END
+    flush()
+    return out
+
+
+def _readable(surface: str, capitalised: set[str]) -> str:
+    words = []
+    for w in surface.split(" "):
+        if w.startswith("\0"):
+            w = w[1:]
+            if w not in capitalised:
+                w = w.lower()
+        words.append(w)
+    return " ".join(words)
+
+
+class _Index:
+    """Interned candidates of every text: phrase ids and surface ids per text."""
+
+    def __init__(self) -> None:
+        self.phrase_ids: dict[str, int] = {}
+        self.phrases: list[str] = []
+        self.surface_ids: dict[str, int] = {}
+        self.surfaces: list[str] = []
+        self.df: list[int] = []  # texts containing the phrase, whole corpus
+        self.capitalised: set[str] = set()  # words seen capitalised mid-sentence
+
+    def add(self, text: str) -> array:
+        seen: dict[int, int] = {}
+        for key, surface in candidate_phrases(text):
+            pid = self.phrase_ids.get(key)
+            if pid is None:
+                pid = self.phrase_ids[key] = len(self.phrases)
+                self.phrases.append(key)
+                self.df.append(0)
+            sid = self.surface_ids.get(surface)
+            if sid is None:
+                sid = self.surface_ids[surface] = len(self.surfaces)
+                self.surfaces.append(surface)
+                for w in surface.split(" "):
+                    if w[:1].isupper():
+                        self.capitalised.add(w)
+            seen.setdefault(pid, sid)
+        for pid in seen:
+            self.df[pid] += 1
+        flat = array("l")
+        for pid in sorted(seen):
+            flat.append(pid)
+            flat.append(seen[pid])
+        return flat
+
+
+def key_phrases_by_group(
+    groups: Sequence[Sequence[str]],
+    background: Iterable[str] = (),
+    *,
+    top_n: int = 5,
+    min_count: int = 2,
+) -> list[tuple[KeyPhrase, ...]]:
+    """Key phrases of each group of texts, scored by c-TF-IDF against the other groups and
+    the ``background`` texts. Returns one tuple per group, best first."""
+    index = _Index()
+    per_group = [[index.add(t) for t in texts] for texts in groups]
+    n_background = 0
+    for t in background:
+        index.add(t)
+        n_background += 1
+    n_texts = sum(len(g) for g in per_group) + n_background
+    n_classes = len(groups) + (1 if n_background else 0)
+    if not n_classes or not n_texts:
+        return [() for _ in groups]
+    avg = n_texts / n_classes
+    results: list[tuple[KeyPhrase, ...]] = []
+    for texts in per_group:
+        results.append(_score_group(index, texts, avg, top_n, min_count))
+    return results
+
+
+def key_phrases(
+    texts: Sequence[str],
+    background: Iterable[str] = (),
+    *,
+    top_n: int = 5,
+    min_count: int = 2,
+) -> tuple[KeyPhrase, ...]:
+    """Key phrases of one set of ``texts`` against the ``background`` (the rest of the
+    corpus)."""
+    return key_phrases_by_group([texts], background, top_n=top_n, min_count=min_count)[0]
+
+
+def _inflected(index: _Index, key: str, surfaces: Counter[int]) -> bool:
+    """A single word mostly seen as an inflected adjective or verb form (ends in -e where its
+    lemma does not: ``incidentele``, ``werkte``): a poor label on its own."""
+    sid = max(surfaces.items(), key=lambda kv: (kv[1], -kv[0]))[0]
+    form = index.surfaces[sid].lstrip("\0").lower()
+    return form.endswith("e") and not key.endswith("e") and form != key
+
+
+def _score_group(
+    index: _Index, texts: list[array], avg: float, top_n: int, min_count: int
+) -> tuple[KeyPhrase, ...]:
+    if not texts or top_n <= 0:
+        return ()
+    counts: Counter[int] = Counter()
+    surfaces: dict[int, Counter[int]] = {}
+    for flat in texts:
+        for k in range(0, len(flat), 2):
+            pid, sid = flat[k], flat[k + 1]
+            counts[pid] += 1
+            surfaces.setdefault(pid, Counter())[sid] += 1
+    size = len(texts)
+    need = min(min_count, size)
+    scored: list[tuple[float, str, int]] = []
+    for pid, c in counts.items():
+        key = index.phrases[pid]
+        n_words = sum(1 for w in key.split(" ") if w not in LINK_WORDS)
+        score = (c / size) * math.log(1 + avg / index.df[pid]) * (1 + 0.15 * (n_words - 1))
+        if n_words == 1 and _inflected(index, key, surfaces[pid]):
+            score *= INFLECTED_FACTOR
+        scored.append((round(score, 6), key, pid))
+    scored.sort(key=lambda s: (-s[0], -len(s[1]), s[1]))
+    chosen: list[KeyPhrase] = []
+    chosen_sets: list[set[str]] = []
+    for relax in (False, True):
+        if relax and chosen:
+            break
+        for score, key, pid in scored:
+            if len(chosen) >= top_n:
+                break
+            c = counts[pid]
+            if (c < need) != relax:
+                continue
+            content = {w for w in key.split(" ") if w not in LINK_WORDS}
+            if any(content & s for s in chosen_sets):
+                continue
+            forms: Counter[str] = Counter()
+            for sid, n in surfaces[pid].items():
+                forms[_readable(index.surfaces[sid], index.capitalised)] += n
+            text = min(forms.items(), key=lambda kv: (-kv[1], kv[0]))[0]
+            chosen.append(KeyPhrase(text=text, lemma=key, score=score, count=c))
+            chosen_sets.append(content)
+        if len(chosen) >= top_n:
+            break
+    return tuple(chosen)

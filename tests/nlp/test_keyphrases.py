@@ -1,0 +1,90 @@
+# SPDX-License-Identifier: EUPL-1.2
+"""Key phrases: readable Dutch phrases from lemma n-grams, scored by c-TF-IDF against the
+rest of the corpus; deterministic."""
+
+from __future__ import annotations
+
+import random
+
+from staat.nlp.keyphrases import candidate_phrases, key_phrases, key_phrases_by_group
+
+DATA = [
+    "De gegevensuitwisseling tussen gemeenten en het CBZ stokt, omdat een wettelijke "
+    "grondslag ontbreekt.",
+    "Gegevensuitwisseling tussen gemeenten loopt vast: er is geen wettelijke grondslag.",
+    "Wij krijgen adreswijzigingen maandelijks; de gegevensuitwisseling tussen gemeenten en "
+    "ons is traag.",
+]
+RULES = [
+    "Er is geen hardheidsclausule in de Participatiewet, waardoor maatwerk onmogelijk is.",
+    "Door de stapeling van regels en het ontbreken van een hardheidsclausule lopen burgers vast.",
+    "Stapeling van regels en uitzonderingen maakt de inkomensregelingen onuitvoerbaar.",
+]
+BACKGROUND = [
+    "De wachttijden aan de telefoon lopen op tot veertig minuten.",
+    "Wij vinden te weinig ICT'ers op de arbeidsmarkt voor onze gemeenten.",
+    "Burgers lopen vast bij het aanvragen van een uitkering.",
+]
+
+
+def texts(phrases) -> list[str]:
+    return [p.text for p in phrases]
+
+
+def test_readable_phrases_from_lemma_ngrams() -> None:
+    data, rules = key_phrases_by_group([DATA, RULES], BACKGROUND)
+    assert texts(data)[0] == "gegevensuitwisseling tussen gemeenten"
+    assert "wettelijke grondslag" in texts(data)
+    assert {"hardheidsclausule", "stapeling van regels"} <= set(texts(rules))
+    assert data[0].lemma == "gegevensuitwisseling tussen gemeente"
+    assert data[0].count == 3
+    # ranked by score, no phrase repeats a content word of a better one
+    assert [p.score for p in data] == sorted((p.score for p in data), reverse=True)
+    words = [w for p in data for w in p.lemma.split() if w != "tussen"]
+    assert len(words) == len(set(words))
+
+
+def test_sentence_start_capital_is_dropped_but_names_keep_theirs() -> None:
+    group = ["Hardheidsclausule ontbreekt in de Participatiewet.",
+             "Hardheidsclausule: die ontbreekt in de Participatiewet en de AVG.",
+             "De AVG maakt het lastig."]
+    phrases = texts(key_phrases(group, BACKGROUND, top_n=10))
+    assert "hardheidsclausule" in phrases
+    assert any("Participatiewet" in p for p in phrases)
+    assert "AVG" in phrases
+    assert not any("participatiewet" in p for p in phrases)
+
+
+def test_candidates_follow_the_patterns() -> None:
+    cands = {key for key, _ in candidate_phrases(
+        "De betrokkenheid van de uitvoering bij het Rijk, 3 keer per jaar.")}
+    assert "betrokkenheid van uitvoering" in cands  # content, link, article, content
+    assert "betrokkenheid" in cands and "uitvoering" in cands
+    assert not any(ch.isdigit() for key in cands for ch in key)  # numbers break phrases
+    assert "jaar" not in cands and "keer" not in cands  # generic words are left out
+    # punctuation ends a phrase
+    assert "gemeente wettelijk" not in {k for k, _ in candidate_phrases("gemeenten, wettelijke")}
+
+
+def test_background_lowers_common_words() -> None:
+    with_bg = texts(key_phrases(DATA, BACKGROUND + ["Gemeenten en gemeenten."] * 20))
+    assert "gemeenten" not in with_bg[:2]
+
+
+def test_min_count_and_small_groups() -> None:
+    phrases = key_phrases(DATA, BACKGROUND)
+    assert all(p.count >= 2 for p in phrases)
+    single = key_phrases([RULES[0]], BACKGROUND)
+    assert single and all(p.count == 1 for p in single)
+    assert key_phrases([], BACKGROUND) == ()
+    assert key_phrases_by_group([], []) == []
+
+
+def test_deterministic_and_independent_of_order() -> None:
+    base = key_phrases_by_group([DATA, RULES], BACKGROUND)
+    assert key_phrases_by_group([DATA, RULES], BACKGROUND) == base
+    rev = key_phrases_by_group([RULES, DATA], list(reversed(BACKGROUND)))
+    assert rev == [base[1], base[0]]
+    shuffled = list(DATA)
+    random.Random(3).shuffle(shuffled)
+    assert key_phrases_by_group([shuffled, RULES], BACKGROUND)[0] == base[0]
