@@ -666,6 +666,7 @@ def scores_result(wave: Wave, by: str | None, dimension: str | None = None,
                          **({"dimension": dimension} if dimension else {})},
         title=title, columns=_score_columns(), rows=rows, chart_spec=spec,
         chart_svg=charts.to_svg(spec),
+        # xgettext:no-python-format
         notes={"method": _("Mean of the answered items per respondent (at least half of a "
                            "scale's items answered), then the mean per group with a t-based "
                            "95% confidence interval."),
@@ -867,6 +868,7 @@ def correlations_result(x_code: str, y_code: str, year: int) -> EditionResult:
         key="correlations", params={"x": x_code, "y": y_code, "year": int(year)},
         title=_("Management practices and outcomes, %(year)s") % {"year": year},
         columns=columns, rows=rows, chart_spec=spec, chart_svg=charts.to_svg(spec),
+        # xgettext:no-python-format
         notes={"method": _("Pearson correlations with a Fisher-z 95% confidence interval, "
                            "for respondents who answered both questionnaires (linked by "
                            "their pseudonym)."),
