@@ -1,0 +1,95 @@
+# SPDX-License-Identifier: EUPL-1.2
+"""Open data of an edition: findings, threads, calls and the codebook as CSV and JSON.
+
+Files are written with sorted keys, ``\\n`` line ends and no timestamps, so equal data give
+byte-identical files. CSV cells that hold lists are joined with ``;``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+from staat.editions import content as c
+
+THREAD_FIELDS = ("key", "label", "kind", "trend", "rank", "description", "organisations",
+                 "sources", "findings", "history", "evidence")
+CODEBOOK_FIELDS = ("code", "label", "label_en", "description", "parent", "retired")
+
+
+def _cell(value):
+    if isinstance(value, list | tuple):
+        return ";".join(str(v) for v in value)
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    if value is None:
+        return ""
+    return value
+
+
+def write_json(path: Path, data) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, ensure_ascii=False, sort_keys=True, indent=1) + "\n",
+                    encoding="utf-8", newline="\n")
+
+
+def write_csv(path: Path, rows: list[dict], fields: tuple[str, ...] | list[str]) -> None:
+    buffer = io.StringIO(newline="")
+    writer = csv.DictWriter(buffer, fieldnames=list(fields), lineterminator="\n",
+                            extrasaction="ignore")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: _cell(row.get(k)) for k in fields})
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(buffer.getvalue(), encoding="utf-8", newline="")
+
+
+def thread_row(t: c.ThreadView) -> dict:
+    return {
+        "key": t.key, "label": t.label, "kind": t.kind, "trend": t.trend, "rank": t.rank,
+        "description": t.description,
+        "organisations": t.count("organisations"), "sources": t.count("sources"),
+        "findings": t.count("findings"),
+        "history": {str(r["year"]): {k: v for k, v in r.items() if k != "year"}
+                    for r in t.history_rows},
+        "evidence": [e.finding_id for e in t.evidence],
+    }
+
+
+def call_row(call: c.CallView) -> dict:
+    return {"id": call.id, "year": call.year, "title": call.title, "original": call.original,
+            "wording": call.wording, "audience": call.audience, "threads": call.threads,
+            "versions": call.versions, "follow_ups": call.follow_ups}
+
+
+def write_all(data: c.EditionData, out: Path) -> list[dict]:
+    """Write ``data/`` and return the download list (path, label, rows) for the site."""
+    base = out / "data"
+    downloads = []
+
+    def add(rel: str, label: str, rows: int | None) -> None:
+        downloads.append({"path": f"data/{rel}", "label": label, "rows": rows})
+
+    findings = data.findings
+    fields = list(findings[0]) if findings else ["id"]
+    write_json(base / "bevindingen.json", findings)
+    write_csv(base / "bevindingen.csv", findings, fields)
+    add("bevindingen.csv", "Bevindingen van dit jaar (CSV)", len(findings))
+    add("bevindingen.json", "Bevindingen van dit jaar (JSON)", len(findings))
+    threads = [thread_row(t) for t in data.thread_list()]
+    write_json(base / "rode-draden.json", threads)
+    write_csv(base / "rode-draden.csv", threads, THREAD_FIELDS)
+    add("rode-draden.csv", "Rode draden met cijfers per jaar (CSV)", len(threads))
+    add("rode-draden.json", "Rode draden met cijfers per jaar (JSON)", len(threads))
+    calls = [call_row(call) for call in data.calls]
+    write_json(base / "oproepen.json", calls)
+    add("oproepen.json", "Oproepen, hun formuleringen en opvolging (JSON)", len(calls))
+    write_json(base / "codeboek.json", data.codebook)
+    write_csv(base / "codeboek.csv", data.codebook, CODEBOOK_FIELDS)
+    add("codeboek.csv", "Codeboek: thema's (CSV)", len(data.codebook))
+    add("codeboek.json", "Codeboek: thema's (JSON)", len(data.codebook))
+    for code, rows in sorted(data.chart_data.items()):
+        write_json(base / f"grafiek-{code}.json", rows)
+    return downloads

@@ -1,0 +1,82 @@
+# SPDX-License-Identifier: EUPL-1.2
+"""A real small pipeline, once per test session: a handful of demo documents over three years
+are ingested, findings extracted, threads computed, demo calls added, and the 2025 edition
+built twice (for the determinism check). The database is emptied afterwards, the built
+folders are kept for the tests."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+#: Demo documents used: three organisations' Standen over three years, a study with many
+#: quotes, the 2025 session notes and a bottleneck letter (formats: PDF, DOCX, ODT, HTML, MD, TXT).
+DOCUMENTS = (
+    "2023-lvu-stand", "2024-lvu-stand", "2025-lvu-stand",
+    "2023-lindeveen-stand", "2024-lindeveen-stand", "2025-lindeveen-stand",
+    "2023-arg-stand", "2024-arg-stand", "2025-arg-stand",
+    "2025-uisf-stand", "2025-dvt-stand", "2024-advies-uitvoeringskracht",
+    "2025-sessieverslag-reflectie", "2025-lindeveen-knelpuntenbrief",
+)
+
+
+@dataclass
+class Built:
+    out: Path
+    twin: Path
+    result: object
+    twin_result: object
+    small_budget: object
+    open_data_rows: list
+    export_rows: list
+
+
+@pytest.fixture(scope="session")
+def built_edition(django_db_setup, django_db_blocker, tmp_path_factory) -> Built:
+    from django.core.management import call_command
+    from django.test import override_settings
+
+    from staat.core import demo
+    from staat.editions import builder, services
+    from staat.editions.demo import seed_demo_calls
+    from staat.findings.services import run_extraction
+    from staat.sources.models import SourceStatus
+    from staat.sources.services import SourceMetadata, ingest_file
+    from staat.threads.services import compute_threads
+
+    base = tmp_path_factory.mktemp("edition")
+    with django_db_blocker.unblock(), override_settings(EXTRACT_AFTER_INGEST="off"):
+        try:
+            demo.load_organisations()
+            wanted = {d.id: d for d in demo.read_manifests()}
+            for doc_id in DOCUMENTS:
+                doc = wanted[doc_id]
+                result = ingest_file(doc.path, SourceMetadata(
+                    kind=doc.kind, organisations=doc.organisations, year=doc.year,
+                    title=doc.title, authors=doc.authors, institution=doc.institution,
+                    publication_date=doc.publication_date, status=SourceStatus.PUBLISHED,
+                ))
+                assert result.ok, result.error
+            run_extraction()
+            compute_threads()
+            seed_demo_calls()
+            edition = services.ensure_edition(2025)
+            result = services.build(edition, base / "site")
+            twin = builder.build_edition(2025, base / "twin",
+                                         items=services.item_dicts(edition))
+            small = builder.build_edition(2025, base / "small", page_budget=2,
+                                          items=services.item_dicts(edition))
+            from staat.editions import inputs
+            from staat.findings import exports
+
+            open_data_rows = inputs.finding_rows(2025)
+            export_rows = list(exports.rows(exports.export_queryset(
+                inputs.published_findings(2025))))
+        finally:
+            call_command("flush", interactive=False, verbosity=0)
+    yield Built(out=result.out, twin=twin.out, result=result, twin_result=twin,
+                small_budget=small, open_data_rows=open_data_rows, export_rows=export_rows)
+    shutil.rmtree(base, ignore_errors=True)
