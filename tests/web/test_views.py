@@ -37,8 +37,8 @@ def test_home_renders_in_dutch_with_nl_design_system(client, published_b):
     html = response.content.decode()
     assert response.status_code == 200
     assert '<html lang="nl"' in html
-    assert 'class="utrecht-theme utrecht-document' in html
-    assert "vendor/tokens/index.css" in html and "vendor/utrecht/index.css" in html
+    assert 'class="voorbeeld-theme utrecht-theme utrecht-document' in html
+    assert "vendor/tokens/theme.css" in html and "vendor/utrecht/index.css" in html
     assert 'href="#main"' in html and 'id="main"' in html
     assert "Bronnen" in html and "Zoeken" in html
     assert "Uploaden" not in html  # anonymous visitors cannot upload

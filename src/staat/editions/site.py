@@ -33,8 +33,8 @@ SERVED_MARKER = "<!--staat:served-banner-->"
 def css_sources() -> list[tuple[Path, str]]:
     node = Path(settings.NODE_MODULES)
     return [
-        (node / "@utrecht" / "design-tokens" / "dist" / "index.css", "assets/utrecht-tokens.css"),
-        (node / "@utrecht" / "design-tokens" / "LICENSE.md", "assets/LICENSE-utrecht-tokens.md"),
+        (node / "@nl-design-system-unstable" / "voorbeeld-design-tokens" / "dist" / "theme.css", "assets/utrecht-tokens.css"),
+        (node / "@nl-design-system-unstable" / "voorbeeld-design-tokens" / "LICENSE.md", "assets/LICENSE-tokens.md"),
         (node / "@utrecht" / "component-library-css" / "dist" / "index.css", "assets/utrecht.css"),
         (node / "@utrecht" / "component-library-css" / "LICENSE.md", "assets/LICENSE-utrecht.md"),
         (ASSETS / "site.css", "assets/site.css"),

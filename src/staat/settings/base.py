@@ -158,7 +158,7 @@ STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 if NODE_MODULES.exists():
     STATICFILES_DIRS += [
         ("vendor/utrecht", NODE_MODULES / "@utrecht" / "component-library-css" / "dist"),
-        ("vendor/tokens", NODE_MODULES / "@utrecht" / "design-tokens" / "dist"),
+        ("vendor/tokens", NODE_MODULES / "@nl-design-system-unstable" / "voorbeeld-design-tokens" / "dist"),
         ("vendor/htmx", NODE_MODULES / "htmx.org" / "dist"),
     ]
 WHITENOISE_USE_FINDERS = True

@@ -7,7 +7,7 @@ from itertools import pairwise
 
 import pytest
 
-from conftest import doc_from_blocks
+from tests.analysis.findings.conftest import doc_from_blocks
 from staat.analysis.findings import (
     KINDS,
     NONE,
