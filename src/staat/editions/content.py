@@ -263,6 +263,9 @@ class Item:
     evidence: Evidence | None = None
     chart: str = ""
     params: dict = field(default_factory=dict)
+    #: an instrument result (``staat.instruments.services.EditionResult``): suppressed table,
+    #: chart and notes
+    result: object | None = None
 
 
 @dataclass

@@ -83,6 +83,13 @@ def _item(item: c.Item, charts: dict[str, dict]) -> dict:
         }
     if item.evidence is not None:
         out["quote"] = _quote(item.evidence)
+    if item.result is not None:
+        # the PDF shows an instrument result as its published table in text lines
+        result = item.result
+        labels = [label for _field, label in result.columns]
+        lines = [" · ".join(labels)] + [" · ".join(row) for row in result.cells()]
+        notes = [str(result.notes.get(k) or "") for k in ("measured", "method", "suppression")]
+        out["paragraphs"] = _paragraphs(item.text) + lines + [n for n in notes if n]
     if item.kind == "chart":
         info = charts[item.chart]
         out["chart"] = {"svg": f"charts/{item.chart}.svg", "title": info["title"],

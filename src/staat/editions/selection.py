@@ -86,7 +86,12 @@ def resolve(items: Iterable[dict], *, threads: dict[str, c.ThreadView],
         elif kind == "chart":
             if key in charts:
                 resolved = c.Item(kind, heading, text, chart=key)
-        elif kind in ("text", "instrument_result"):
+        elif kind == "instrument_result":
+            result = _instrument_result(key, dict(item.get("params") or {}))
+            if result is not None:
+                resolved = c.Item(kind, heading or result.title, text,
+                                  params=dict(item.get("params") or {}), result=result)
+        elif kind == "text":
             resolved = c.Item(kind, heading, text, params=dict(item.get("params") or {}))
         if resolved is None:
             log.append(f"Weggelaten: {kind} '{key}' ({section}) bestaat niet meer of is niet "
@@ -96,6 +101,16 @@ def resolve(items: Iterable[dict], *, threads: dict[str, c.ThreadView],
     sections = [c.SectionView(code, c.SECTION_LABELS[code], entries)
                 for code, entries in by_section.items() if entries]
     return sections, log
+
+
+def _instrument_result(key: str, params: dict):
+    """The published (suppressed) result an item refers to, or None when it cannot be had."""
+    from staat.instruments.services import ResultUnavailable, edition_result
+
+    try:
+        return edition_result(key, params)
+    except ResultUnavailable:
+        return None
 
 
 def trim(sections: list[c.SectionView], drop: int) -> tuple[list[c.SectionView], list[str]]:
