@@ -127,7 +127,7 @@ def _rows(qs=None) -> dict[int, _Row]:
     qs = thread_findings() if qs is None else qs
     base = list(qs.order_by("pk").values_list(
         "pk", "source__year", "kind", "text", "status", "origin", "source_id", "page",
-        "passage_id", "char_start", "char_end", "laws",
+        "passage_id", "char_start", "char_end", "laws", "source__kind",
     ))
     if not base:
         return {}
@@ -151,10 +151,9 @@ def _rows(qs=None) -> dict[int, _Row]:
                           .order_by("finding_id", "theme__code")):
             themes[fid].append(code)
     out: dict[int, _Row] = {}
-    for (pk, year, kind, text, status, origin, sid, page, passage_id, cs, ce, laws) in base:
-        # The reporting organisations: the source's; a source naming none (a study) falls
-        # back on the organisations the finding names.
-        codes = tuple(source_orgs.get(sid) or ())
+    for (pk, year, kind, text, status, origin, sid, page, passage_id, cs, ce, laws,
+         source_kind) in base:
+        codes = reporting_organisations(source_kind, source_orgs.get(sid) or ())
         out[pk] = _Row(
             id=pk, year=int(year), kind=kind, text=text, status=status, origin=origin,
             source_id=sid, page=page, passage_id=passage_id, char_start=cs, char_end=ce,
@@ -164,6 +163,25 @@ def _rows(qs=None) -> dict[int, _Row]:
             laws=tuple(sorted({n for n in (_law_name(m) for m in (laws or [])) if n})),
         )
     return out
+
+
+#: Kinds of source in which the listed organisations speak for themselves.
+OWN_VOICE_KINDS = frozenset({"stand", "knelpuntenbrief"})
+
+
+def reporting_organisations(source_kind: str, source_organisations) -> tuple[str, ...]:
+    """The organisations a finding counts for in a thread's figures and trend.
+
+    A Stand or a bottleneck letter speaks for the organisations that wrote it. A study, an
+    advisory report or the notes of a session that lists several organisations does not
+    speak for each of them: it counts as one reporter (the source itself), so that one
+    session with ten participating organisations does not make a thread "named by ten
+    organisations". A source of any kind with exactly one organisation counts for it.
+    """
+    codes = tuple(source_organisations)
+    if source_kind in OWN_VOICE_KINDS or len(codes) == 1:
+        return codes
+    return ()
 
 
 def _chunks(seq: Sequence, size: int):
