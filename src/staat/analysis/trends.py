@@ -63,9 +63,9 @@ TREND_STATUSES: tuple[str, ...] = (
 #: Dutch labels for the statuses (what the site and the app show).
 TREND_LABELS: dict[str, str] = {
     "new": "nieuw",
-    "persisting": "blijvend",
+    "persisting": "aanhoudend",
     "growing": "groeiend",
-    "shrinking": "afnemend",
+    "shrinking": "krimpend",
     "returned": "weer genoemd",
     "no_longer_mentioned": "niet meer genoemd",
 }
@@ -245,7 +245,7 @@ def trend_rules(params: TrendParams = TrendParams()) -> list[tuple[str, str, str
         ),
         "persisting": (
             "Dit jaar en vorig jaar genoemd, door ongeveer even veel organisaties "
-            "(niet groeiend en niet afnemend)."
+            "(niet groeiend en niet krimpend)."
         ),
     }
     return [(s, TREND_LABELS[s], text[s]) for s in TREND_STATUSES]

@@ -26,9 +26,9 @@ KIND_PLURALS = {
 }
 TREND_LABELS = {
     "new": "nieuw",
-    "persisting": "blijvend",
+    "persisting": "aanhoudend",
     "growing": "groeiend",
-    "shrinking": "afnemend",
+    "shrinking": "krimpend",
     "returned": "weer genoemd",
     "gone": "niet meer genoemd",
     "no_longer_mentioned": "niet meer genoemd",
