@@ -13,6 +13,7 @@ Both measured in the same run; medians of 3; the ratio is ingest time over raw t
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -32,6 +33,7 @@ def main() -> None:
     corpus_dir = OUT / f"ingest-{args.docs}x{args.pages}"
     generate(corpus_dir, docs=args.docs, pages=args.pages)
     files = sorted(corpus_dir.glob("*.pdf"))
+    os.environ["STAAT_EXTRACT_AFTER_INGEST"] = "off"  # ingest alone; extraction is measured apart
     data_dir = django_setup()
 
     import pypdfium2 as pdfium
