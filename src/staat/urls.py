@@ -2,7 +2,6 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from staat.core import views as core_views
 from staat.editions import views as edition_views
 
 urlpatterns = [
@@ -16,8 +15,5 @@ urlpatterns = [
     # "/" is the front door: the latest built edition (/editie/<year>/), or the workshop's
     # home page while no edition is built. The workshop's home page is always /werkplaats/.
     path("", edition_views.front, name="front"),
-    path("", include("staat.core.urls")),
-    # Listed last on purpose: with two patterns named "home", reverse() takes the last one,
-    # so every {% url 'home' %} (logo, breadcrumbs, login redirect) leads to the workshop.
-    path("werkplaats/", core_views.home, name="home"),
+    path("", include("staat.core.urls")),  # the workshop's home page is /werkplaats/
 ]

@@ -4,7 +4,7 @@ from django.urls import path
 from staat.core import views
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("werkplaats/", views.home, name="home"),
     path("inloggen/", views.LoginView.as_view(), name="login"),
     path("uitloggen/", views.LogoutView.as_view(), name="logout"),
     path("organisaties/", views.organisation_list, name="organisation-list"),
