@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import random
 
+import pytest
+
+from staat.nlp import keyphrases as kp
 from staat.nlp.keyphrases import candidate_phrases, key_phrases, key_phrases_by_group
 
 DATA = [
@@ -88,3 +91,54 @@ def test_deterministic_and_independent_of_order() -> None:
     shuffled = list(DATA)
     random.Random(3).shuffle(shuffled)
     assert key_phrases_by_group([shuffled, RULES], BACKGROUND)[0] == base[0]
+
+
+# --- label-worthiness: a thread's label should name a thing, not an action or a quality
+
+
+@pytest.mark.parametrize("form", ["belt", "daalde", "hing", "noemt", "toegenomen",
+                                  "aangehouden", "vertrokken", "bespreken", "vertellen",
+                                  "misgaat", "ontstaan"])
+def test_verb_forms_are_recognised(form: str) -> None:
+    assert kp.is_verb_form(form)
+
+
+@pytest.mark.parametrize("form", ["financiering", "wachttijden", "regelingen", "signalen",
+                                  "vacatures", "knopen", "wijken", "formulier", "inkomens",
+                                  "maatwerk", "gesprekken", "middelen"])
+def test_nouns_are_not_verb_forms(form: str) -> None:
+    assert not kp.is_verb_form(form)
+
+
+@pytest.mark.parametrize(("surface", "expected"), [
+    ("stapeling van inkomensregelingen", True),
+    ("incidentele financiering", True),
+    ("wachttijd aan de telefoon", True),
+    ("maatwerk", True),
+    ("knelpunt noemen", False),      # ends in an infinitive
+    ("burgers daalde", False),       # a finite verb inside
+    ("bespreken", False),
+    ("merkbaar", False),             # an adjective alone
+    ("nauwelijks", False),           # an adverb alone
+])
+def test_noun_like(surface: str, expected: bool) -> None:
+    assert kp.is_noun_like(surface) is expected
+
+
+def test_a_noun_phrase_outranks_an_equally_frequent_verb_phrase() -> None:
+    group = [
+        "De medewerkers bespreken de stapeling van regels in het team.",
+        "Zij bespreken elke week de stapeling van regels.",
+        "We bespreken de stapeling van regels met de cliëntenraad.",
+    ]
+    background = ["De wachttijd aan de telefoon liep op.", "Het budget bleef gelijk."]
+    phrases = kp.key_phrases(group, background, top_n=3)
+    assert phrases[0].lemma == "stapeling van regel"
+    assert "bespreken" in [p.lemma for p in phrases]  # still listed, just not first
+
+
+def test_conjunctions_and_numerals_do_not_make_phrases() -> None:
+    lemmas = {key for key, _ in kp.candidate_phrases(
+        "Hij hing op voordat de medewerker antwoordde; inmiddels negen gevallen.")}
+    assert not any(w in key.split() for key in lemmas for w in ("voordat", "negen",
+                                                                 "inmiddels"))

@@ -33,7 +33,11 @@ class. The last factor prefers the longer of two equally specific phrases
 (``gegevensuitwisseling tussen gemeenten`` over ``gegevensuitwisseling``). A single word
 mostly seen in an inflected form ending in *-e* where its lemma does not (``incidentele``,
 ``werkte``: adjectives and verb forms) scores ``INFLECTED_FACTOR`` (0.6) times less: alone,
-it makes a poor label. A phrase must occur in at least ``min_count`` texts of the group
+it makes a poor label. A phrase that does not look like a noun phrase
+(:func:`is_noun_like`: a verb form inside, such as ``knelpunt noemen`` or ``burgers daalde``,
+or an adjective or adverb as its head, such as ``merkbaar``) scores ``NON_NOUN_FACTOR`` (0.5)
+times less: a thread is best named by the thing it is about. Numerals, conjunctions and
+adverbs such as *inmiddels* are :data:`GENERIC_WORDS`. A phrase must occur in at least ``min_count`` texts of the group
 (default 2; a group of one text needs one); only when no phrase passes is that relaxed. A
 phrase that shares a content lemma with a better phrase is skipped, so the list is varied.
 
@@ -56,6 +60,8 @@ from staat.nlp.lemmas import STOPWORDS, lemma, tokenize
 __all__ = [
     "GENERIC_WORDS",
     "KeyPhrase",
+    "is_noun_like",
+    "is_verb_form",
     "LINK_WORDS",
     "candidate_phrases",
     "key_phrases",
@@ -78,12 +84,25 @@ GENERIC_WORDS: frozenset[str] = frozenset(
     pas dan nu al reeds soms sprake staan steeds vaak verschillend vinden volgens waar weinig
     weten zeggen
     zien zitten zeker zodat zoals ca bijv bijvoorbeeld o.a onder andere namelijk per
+    twee drie vier vijf zes zeven acht negen tien elf twaalf twintig dertig veertig vijftig
+    honderd duizend miljoen miljard helft eerste tweede derde vierde
+    voordat nadat terwijl zodra totdat wanneer indien hoewel doordat ofschoon
+    waarvoor waarmee waarop waarover waaraan waaruit waartoe daarvoor daarop daaraan
+    daaruit daartoe hiervoor hiermee hierop
+    inmiddels nauwelijks weer terug direct eerst ruim totaal ooit nooit vervolgens
+    tegelijk tevens bovendien daarna vanaf tegenover hoeveel zoveel art
     """.split()
 )
 
 _SENTENCE_END = frozenset(".!?:;•")
 #: Score factor of a single word that is mostly an inflected form (``incidentele``).
 INFLECTED_FACTOR = 0.6
+#: Score factor of a phrase that does not look like a noun phrase (see :func:`is_noun_like`).
+NON_NOUN_FACTOR = 0.5
+#: Endings of Dutch adjectives and adverbs (``merkbaar``, ``moeilijk``, ``nauwelijks``).
+ADJECTIVE_ENDINGS = ("baar", "lijk", "lijks", "ig", "isch", "ief", "loos", "els")
+_DOUBLE = frozenset("bdfgklmnprstz")
+_VOWELS = frozenset("aeiou")
 _MAX_CONTENT = 3
 
 
@@ -120,6 +139,72 @@ def _word_class(tok: str) -> tuple[str, str, str]:
     ):
         return "x", lem, w
     return "c", lem, w
+
+
+@lru_cache(maxsize=1 << 16)
+def _dictionary_lemma(word: str) -> str:
+    import simplemma
+
+    return simplemma.lemmatize(word, lang="nl")
+
+
+def _third_person(infinitive: str) -> set[str]:
+    """Candidate present-tense forms of a Dutch infinitive (``bespreken`` → ``bespreekt``,
+    ``bellen`` → ``belt``, ``geloven`` → ``gelooft``); spelling rules, not a dictionary."""
+    if infinitive.endswith("aan"):  # gaan, staan, slaan: gaat, staat, slaat
+        return {infinitive[:-1] + "t"}
+    stem = infinitive[:-2]
+    if len(stem) < 2:
+        return set()
+    if stem[-1] == stem[-2] and stem[-1] in _DOUBLE:
+        stem = stem[:-1]
+    stem = stem[:-1] + {"v": "f", "z": "s"}.get(stem[-1], stem[-1])
+    forms = {stem, stem + "t"}
+    if (len(stem) >= 3 and stem[-1] not in _VOWELS and stem[-2] in _VOWELS
+            and stem[-3] not in _VOWELS):
+        long = stem[:-1] + stem[-2] + stem[-1]
+        forms |= {long, long + "t"}
+    return {f for f in forms if not f.endswith("tt")}
+
+
+@lru_cache(maxsize=1 << 16)
+def is_verb_form(word: str) -> bool:
+    """Whether a Dutch word form is (most likely) a verb: a finite form or participle whose
+    dictionary lemma is an infinitive (``belt``, ``daalde``, ``toegenomen``), or an
+    infinitive whose present-tense form the dictionary knows (``bespreken``: ``bespreekt``).
+    A plural in *-s* of a noun in *-en* (``inkomens``) is not a verb. Heuristic: without a
+    part-of-speech tagger some nouns that are also infinitives (``inkomen``) count as verbs;
+    this only lowers a phrase's rank as a label, it never removes it."""
+    import simplemma
+
+    w = word.lower()
+    lem = _dictionary_lemma(w)
+    if "_" in lem:  # separable verbs: aan_houden
+        return True
+    if not lem.endswith(("en", "aan")) or w.endswith("s") and lem == w[:-1]:
+        return False
+    if lem != w:
+        return True
+    return any(simplemma.is_known(f, lang="nl") and _dictionary_lemma(f) == lem
+               for f in _third_person(lem))
+
+
+@lru_cache(maxsize=1 << 16)
+def is_noun_like(phrase: str) -> bool:
+    """Whether a phrase (its readable form) looks like a noun phrase, the kind of phrase that
+    names a thread well (``stapeling van regels``, ``incidentele financiering``): no verb form
+    among its words other than an inflected adjective, and a head (the first word before a
+    linking preposition, otherwise the last word) that is neither a verb nor an adjective
+    or adverb."""
+    words = [w.lower() for w in phrase.split() if w.lower() not in ARTICLES]
+    if not words:
+        return False
+    link = next((i for i, w in enumerate(words) if w in LINK_WORDS and i > 0), None)
+    head = words[0] if link is not None else words[-1]
+    if is_verb_form(head) or head.endswith(ADJECTIVE_ENDINGS):
+        return False
+    return not any(is_verb_form(w) and _dictionary_lemma(w) != w and not w.endswith("e")
+                   for w in words if w not in LINK_WORDS)
 
 
 def _surface(tok: str, sentence_start: bool) -> str:
@@ -265,6 +350,11 @@ def key_phrases(
     return key_phrases_by_group([texts], background, top_n=top_n, min_count=min_count)[0]
 
 
+def _main_form(index: _Index, surfaces: Counter[int]) -> str:
+    sid = max(surfaces.items(), key=lambda kv: (kv[1], -kv[0]))[0]
+    return index.surfaces[sid].replace("\0", "")
+
+
 def _inflected(index: _Index, key: str, surfaces: Counter[int]) -> bool:
     """A single word mostly seen as an inflected adjective or verb form (ends in -e where its
     lemma does not: ``incidentele``, ``werkte``): a poor label on its own."""
@@ -294,6 +384,8 @@ def _score_group(
         score = (c / size) * math.log(1 + avg / index.df[pid]) * (1 + 0.15 * (n_words - 1))
         if n_words == 1 and _inflected(index, key, surfaces[pid]):
             score *= INFLECTED_FACTOR
+        if not is_noun_like(_main_form(index, surfaces[pid])):
+            score *= NON_NOUN_FACTOR
         scored.append((round(score, 6), key, pid))
     scored.sort(key=lambda s: (-s[0], -len(s[1]), s[1]))
     chosen: list[KeyPhrase] = []
