@@ -1,7 +1,27 @@
 # SPDX-License-Identifier: EUPL-1.2
+"""URLs of the instruments app. The views module imports pandas and scipy (several seconds);
+it is imported at the first request to one of these pages, not when the URLs are loaded, so
+that reversing a URL elsewhere (the edition build, a management command) stays cheap."""
+
+import importlib
+
 from django.urls import path
 
-from staat.instruments import views
+
+class _Views:
+    """``views.name`` gives a view that imports :mod:`staat.instruments.views` when called."""
+
+    def __getattr__(self, name: str):
+        def view(request, *args, **kwargs):
+            module = importlib.import_module("staat.instruments.views")
+            return getattr(module, name)(request, *args, **kwargs)
+
+        view.__name__ = view.__qualname__ = name
+        view.__module__ = "staat.instruments.views"
+        return view
+
+
+views = _Views()
 
 app_name = "instruments"
 urlpatterns = [
