@@ -32,6 +32,34 @@ class Built:
     small_budget: object
     open_data_rows: list
     export_rows: list
+    rebuilds: dict  # name -> (BuildResult, {file: bytes} after it) of rebuilds into one folder
+
+
+def _files(folder: Path) -> dict[str, tuple[bytes, int]]:
+    return {p.relative_to(folder).as_posix(): (p.read_bytes(), p.stat().st_mtime_ns)
+            for p in folder.rglob("*") if p.is_file()}
+
+
+def _rebuilds(builder, folder: Path, items: list[dict]) -> dict:
+    """Build into ``folder``, then again with the same data, then after a chart picture was
+    spoilt on disk, then with a new title and a stale file in the folder."""
+    out = {}
+    first = builder.build_edition(2025, folder, items=items)
+    out["first"] = (first, _files(folder))
+    same = builder.build_edition(2025, folder, items=items)
+    out["same"] = (same, _files(folder))
+    svg = next(iter(sorted((folder / "charts").glob("*.svg"))))
+    svg.write_text("<svg>spoilt</svg>", encoding="utf-8")
+    page = next(p for p in sorted((folder / "draden").glob("*.html")) if p.name != "index.html")
+    page.write_text("<p>spoilt</p>", encoding="utf-8")
+    out["spoilt"] = (builder.build_edition(2025, folder, items=items), _files(folder),
+                     svg.relative_to(folder).as_posix(), page.relative_to(folder).as_posix())
+    (folder / "draden" / "weg.html").write_text("a thread that is gone", encoding="utf-8")
+    (folder / "oud").mkdir()
+    (folder / "oud" / "leeg.txt").write_text("stale", encoding="utf-8")
+    out["retitled"] = (builder.build_edition(2025, folder, items=items, title="Andere titel"),
+                       _files(folder))
+    return out
 
 
 @pytest.fixture(scope="session")
@@ -69,6 +97,7 @@ def built_edition(django_db_setup, django_db_blocker, tmp_path_factory) -> Built
                                          items=services.item_dicts(edition))
             small = builder.build_edition(2025, base / "small", page_budget=2,
                                           items=services.item_dicts(edition))
+            rebuilds = _rebuilds(builder, base / "again", services.item_dicts(edition))
             from staat.editions import inputs
             from staat.findings import exports
 
@@ -78,5 +107,6 @@ def built_edition(django_db_setup, django_db_blocker, tmp_path_factory) -> Built
         finally:
             call_command("flush", interactive=False, verbosity=0)
     yield Built(out=result.out, twin=twin.out, result=result, twin_result=twin,
-                small_budget=small, open_data_rows=open_data_rows, export_rows=export_rows)
+                small_budget=small, open_data_rows=open_data_rows, export_rows=export_rows,
+                rebuilds=rebuilds)
     shutil.rmtree(base, ignore_errors=True)

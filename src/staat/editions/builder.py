@@ -3,22 +3,25 @@
 the open data of one year into a folder.
 
 The build reads the database once (:func:`collect`, through :mod:`staat.editions.inputs`),
-then only writes files from plain data. It writes into a fresh folder next to the target and
-swaps it in at the end, so a site being served is never half-built, and it refuses to
-replace a folder that is not an earlier build (one without ``build-info.json``).
+then makes every file in memory from plain data (:class:`staat.editions.output.Tree`) and
+only then puts them on disk (:func:`staat.editions.output.publish`): a new folder is written
+next to the target and renamed into place; over an earlier build only the files whose bytes
+changed are replaced (each atomically) and files no longer part of the edition are removed.
+It refuses to replace a folder that is not an earlier build (one without ``build-info.json``).
 
 Same data, same files: every file is written from sorted data with fixed line ends; the build
-time is kept in ``build-info.json`` only.
+time is kept in ``build-info.json`` only. ``build-info.json`` also keeps the input key of each
+chart picture and of the PDF: when the next build's input is the same, the earlier SVG or PDF
+is reused instead of rendering it again (a changed spec, template, payload, picture or
+renderer version gives another key and a fresh render).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
-import os
 import re
-import shutil
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -29,6 +32,7 @@ from django.utils import translation
 from staat.editions import charts as ch
 from staat.editions import content as c
 from staat.editions import inputs, opendata, pdf, selection
+from staat.editions.output import Tree, publish
 from staat.editions.site import SiteWriter, copy_assets
 
 Progress = Callable[[int, str], None]
@@ -52,6 +56,10 @@ class BuildResult:
     seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
     items: list[dict] = field(default_factory=list)  # the selection used (default or given)
+    written: list[str] = field(default_factory=list)  # files new or changed in the folder
+    removed: list[str] = field(default_factory=list)  # files of the earlier build now gone
+    reused: list[str] = field(default_factory=list)  # charts and PDF from the earlier build
+    pages_reused: int = 0  # thread pages taken from the earlier build
 
 
 def default_title(year: int) -> str:
@@ -113,30 +121,64 @@ def collect(year: int, *, items: list[dict] | None = None, title: str = "",
 _SVG_SIZE = re.compile(r'<svg[^>]*?\swidth="([\d.]+)"[^>]*?\sheight="([\d.]+)"')
 
 
-def write_charts(data: c.EditionData, out: Path) -> dict[str, dict]:
-    """``charts/<code>.vl.json`` and ``charts/<code>.svg`` for every chart with data."""
-    folder = out / "charts"
-    folder.mkdir(parents=True, exist_ok=True)
-    info = {}
+def chart_key(spec_text: str) -> str:
+    """A digest of a chart's input: its spec and the renderer (vl-convert) and its settings."""
+    try:
+        import vl_convert as vlc
+
+        version = getattr(vlc, "__version__", "?")
+    except ImportError:  # pragma: no cover - a dependency
+        version = "-"
+    return hashlib.sha256(f"vl-convert {version}|nl-NL\n{spec_text}".encode()).hexdigest()
+
+
+def write_charts(data: c.EditionData, out: Tree, *, previous: dict | None = None,
+                 earlier: Path | None = None
+                 ) -> tuple[dict[str, dict], dict[str, dict], list[str]]:
+    """``charts/<code>.vl.json`` and ``charts/<code>.svg`` for every chart with data; returns
+    the charts' information for the pages, the input key and digest of each SVG and the SVGs
+    reused.
+
+    ``previous`` maps an earlier build's SVGs to their input key and digest
+    (``build-info.json``) and ``earlier`` is that build's folder: an SVG whose spec and
+    renderer are unchanged, and whose file is the one that build wrote, is taken from there
+    instead of rendering it again."""
+    previous = previous or {}
+    info, keys, reused = {}, {}, []
     for code, rows in sorted(data.chart_data.items()):
         chart = ch.CHARTS[code]
         spec = chart.build(rows)
-        (folder / f"{code}.vl.json").write_text(ch.spec_json(spec), encoding="utf-8", newline="\n")
-        svg = ch.render_svg(spec)
-        (folder / f"{code}.svg").write_text(svg, encoding="utf-8", newline="\n")
+        spec_text = ch.spec_json(spec)
+        out.write(f"charts/{code}.vl.json", spec_text)
+        rel = f"charts/{code}.svg"
+        key = chart_key(spec_text)
+        svg = None
+        before = previous.get(rel)
+        if earlier is not None and isinstance(before, dict) and before.get("input") == key:
+            try:
+                raw = (earlier / rel).read_bytes()
+                if hashlib.sha256(raw).hexdigest() == before.get("sha256"):
+                    svg = raw.decode("utf-8")
+                    reused.append(rel)
+            except (OSError, UnicodeDecodeError):
+                svg = None
+        if svg is None:
+            svg = ch.render_svg(spec)
+        out.write(rel, svg)
+        keys[rel] = {"input": key, "sha256": hashlib.sha256(out.read(rel)).hexdigest()}
         size = _SVG_SIZE.search(svg)
         header, table = ch.table_rows(rows)
         info[code] = {
             "code": code, "title": chart.title, "description": chart.description,
-            "svg": f"charts/{code}.svg", "spec": f"charts/{code}.vl.json",
+            "svg": rel, "spec": f"charts/{code}.vl.json",
             "width": round(float(size.group(1))) if size else 600,
             "height": round(float(size.group(2))) if size else 400,
             "header": header, "rows": table,
         }
-    return info
+    return info, keys, reused
 
 
-def write_qdc(out: Path) -> dict | None:
+def write_qdc(out: Tree) -> dict | None:
     """The codebook as REFI-QDA ``.qdc`` when the findings app offers it."""
     try:
         from staat.findings import qda
@@ -144,8 +186,7 @@ def write_qdc(out: Path) -> dict | None:
         return None
     if not hasattr(qda, "codebook_bytes"):
         return None
-    path = out / "data" / "codeboek.qdc"
-    path.write_bytes(qda.codebook_bytes())
+    out.write("data/codeboek.qdc", qda.codebook_bytes())
     return {"path": "data/codeboek.qdc", "label": "Codeboek als REFI-QDA (.qdc)", "rows": None}
 
 
@@ -156,14 +197,14 @@ def _check_target(out: Path) -> None:
                          "choose an empty or new folder")
 
 
-def _swap_in(tmp: Path, out: Path) -> None:
-    old = None
-    if out.exists():
-        old = out.with_name(f".{out.name}.old-{os.getpid()}")
-        out.rename(old)
-    tmp.rename(out)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+def _earlier_build(out: Path) -> dict:
+    """The build information of the earlier build in ``out`` (empty when there is none or it
+    cannot be read: then everything is made afresh)."""
+    try:
+        info = json.loads((out / BUILD_INFO).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return info if isinstance(info, dict) else {}
 
 
 def pdf_name(year: int) -> str:
@@ -182,6 +223,8 @@ def build_edition(year: int, out_dir: Path | str, *, progress: Progress | None =
     """
     out = Path(out_dir).resolve()
     _check_target(out)
+    earlier = _earlier_build(out) if out.exists() else {}
+    cache = earlier.get("cache") if isinstance(earlier.get("cache"), dict) else {}
     report = progress or (lambda _p, _s: None)
     started = time.perf_counter()
     timings: dict[str, float] = {}
@@ -192,64 +235,71 @@ def build_edition(year: int, out_dir: Path | str, *, progress: Progress | None =
         timings[name] = round(now - t0, 3)
         return now
 
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.build-", dir=out.parent))
-    try:
-        with translation.override("nl"):
-            t = time.perf_counter()
-            report(5, "reading findings, threads and calls")
-            data = collect(year, items=items, title=title, publication_date=publication_date,
-                           intro=intro, closing=closing)
-            log.extend(data.log)
-            t = mark("collect", t)
-            report(30, "charts")
-            chart_info = write_charts(data, tmp)
-            t = mark("charts", t)
-            report(45, "open data")
-            downloads = opendata.write_all(data, tmp)
-            qdc = write_qdc(tmp)
-            if qdc:
-                downloads.append(qdc)
-            t = mark("open data", t)
-            report(55, "site")
-            copy_assets(tmp)
-            name = pdf_name(year)
-            writer = SiteWriter(data, tmp, pdf_name=name, downloads=downloads,
-                                chart_files=chart_info)
-            for section in data.sections:
-                for item in section.items:
-                    item.chart_info = chart_info.get(item.chart) if item.chart else None
-            writer.write(progress=lambda step: report(60, step))
-            t = mark("site", t)
-            report(75, "PDF")
-            result = pdf.write_pdf(data, tmp, chart_dir=tmp / "charts", charts=chart_info,
-                                   name=name, budget=page_budget, log=log.append)
-            t = mark("pdf", t)
-            if result.trimmed:
-                # the site's methodology page names what the PDF left out
-                data.log.append("De PDF laat deze rode draden weg om binnen "
-                                f"{page_budget} pagina's te blijven (ze staan wel op de website): "
-                                + "; ".join(result.trimmed))
-                writer.page("methode.html", "methodology.html")
-            files = sorted(str(p.relative_to(tmp)) for p in tmp.rglob("*") if p.is_file())
-            info = {
-                "year": year,
-                "built_at": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
-                "pdf": name,
-                "pdf_body_pages": result.body_pages,
-                "pdf_total_pages": result.total_pages,
-                "pdf_page_budget": page_budget,
-                "files": len(files) + 1,
-                "note": "The build time above is the only value that differs between builds "
-                        "of the same data.",
-            }
-            (tmp / BUILD_INFO).write_text(json.dumps(info, indent=1, sort_keys=True) + "\n",
-                                          encoding="utf-8")
-            report(95, "publishing the folder")
-            _swap_in(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+    tree = Tree()
+    with translation.override("nl"):
+        t = time.perf_counter()
+        report(5, "reading findings, threads and calls")
+        data = collect(year, items=items, title=title, publication_date=publication_date,
+                       intro=intro, closing=closing)
+        log.extend(data.log)
+        t = mark("collect", t)
+        report(30, "charts")
+        chart_info, chart_keys, reused = write_charts(data, tree, previous=cache.get("charts"),
+                                              earlier=out if earlier else None)
+        t = mark("charts", t)
+        report(45, "open data")
+        downloads = opendata.write_all(data, tree)
+        qdc = write_qdc(tree)
+        if qdc:
+            downloads.append(qdc)
+        t = mark("open data", t)
+        report(55, "site")
+        copy_assets(tree)
+        name = pdf_name(year)
+        writer = SiteWriter(data, tree, pdf_name=name, downloads=downloads,
+                            chart_files=chart_info, earlier=out if earlier else None,
+                            page_keys=cache.get("pages") if isinstance(cache.get("pages"), dict)
+                            else None)
+        for section in data.sections:
+            for item in section.items:
+                item.chart_info = chart_info.get(item.chart) if item.chart else None
+        writer.write(progress=lambda step: report(60, step))
+        t = mark("site", t)
+        report(75, "PDF")
+        previous_pdf = None
+        if earlier and isinstance(cache.get("pdf"), dict) and earlier.get("pdf") == name:
+            try:
+                previous_pdf = (out / name).read_bytes()
+            except OSError:
+                previous_pdf = None
+        result = pdf.write_pdf(data, tree, charts=chart_info, name=name, budget=page_budget,
+                               log=log.append, previous=cache.get("pdf"),
+                               previous_pdf=previous_pdf)
+        t = mark("pdf", t)
+        if result.trimmed:
+            # the site's methodology page names what the PDF left out
+            data.log.append("De PDF laat deze rode draden weg om binnen "
+                            f"{page_budget} pagina's te blijven (ze staan wel op de website): "
+                            + "; ".join(result.trimmed))
+            writer.page("methode.html", "methodology.html")
+        files = tree.names()
+        info = {
+            "year": year,
+            "built_at": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
+            "pdf": name,
+            "pdf_body_pages": result.body_pages,
+            "pdf_total_pages": result.total_pages,
+            "pdf_page_budget": page_budget,
+            "files": len(files) + 1,
+            # what the next build may reuse: the input key of each chart picture and of the PDF
+            "cache": {"charts": chart_keys, "pdf": result.cache, "pages": writer.page_keys},
+            "note": "The build time above is the only value that differs between builds "
+                    "of the same data.",
+        }
+        tree.write(BUILD_INFO, json.dumps(info, indent=1, sort_keys=True) + "\n")
+        report(95, "publishing the folder")
+        published = publish(tree, out, last=BUILD_INFO)
+        t = mark("write", t)
     log.append(f"PDF: {result.body_pages} body pages (budget {page_budget}), "
                f"{result.total_pages} pages with cover and appendix")
     report(100, "done")
@@ -257,5 +307,7 @@ def build_edition(year: int, out_dir: Path | str, *, progress: Progress | None =
         year=year, out=out, files=[*files, BUILD_INFO], pdf_path=out / name,
         pdf_body_pages=result.body_pages, pdf_total_pages=result.total_pages,
         trimmed=result.trimmed, log=log, seconds=round(time.perf_counter() - started, 3),
-        timings=timings, items=data.items,
+        timings=timings, items=data.items, written=published.written,
+        removed=published.removed, reused=[*reused, *([name] if result.reused else [])],
+        pages_reused=writer.reused,
     )

@@ -10,9 +10,9 @@ from __future__ import annotations
 import csv
 import io
 import json
-from pathlib import Path
 
 from staat.editions import content as c
+from staat.editions.output import Tree
 
 THREAD_FIELDS = ("key", "label", "kind", "trend", "rank", "description", "organisations",
                  "sources", "findings", "history", "evidence")
@@ -29,21 +29,19 @@ def _cell(value):
     return value
 
 
-def write_json(path: Path, data) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(data, ensure_ascii=False, sort_keys=True, indent=1) + "\n",
-                    encoding="utf-8", newline="\n")
+def write_json(out: Tree, rel: str, data) -> None:
+    out.write(rel, json.dumps(data, ensure_ascii=False, sort_keys=True, indent=1) + "\n")
 
 
-def write_csv(path: Path, rows: list[dict], fields: tuple[str, ...] | list[str]) -> None:
+def write_csv(out: Tree, rel: str, rows: list[dict], fields: tuple[str, ...] | list[str]
+              ) -> None:
     buffer = io.StringIO(newline="")
     writer = csv.DictWriter(buffer, fieldnames=list(fields), lineterminator="\n",
                             extrasaction="ignore")
     writer.writeheader()
     for row in rows:
         writer.writerow({k: _cell(row.get(k)) for k in fields})
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(buffer.getvalue(), encoding="utf-8", newline="")
+    out.write(rel, buffer.getvalue())
 
 
 def thread_row(t: c.ThreadView) -> dict:
@@ -64,9 +62,8 @@ def call_row(call: c.CallView) -> dict:
             "versions": call.versions, "follow_ups": call.follow_ups}
 
 
-def write_all(data: c.EditionData, out: Path) -> list[dict]:
+def write_all(data: c.EditionData, out: Tree) -> list[dict]:
     """Write ``data/`` and return the download list (path, label, rows) for the site."""
-    base = out / "data"
     downloads = []
 
     def add(rel: str, label: str, rows: int | None) -> None:
@@ -74,22 +71,22 @@ def write_all(data: c.EditionData, out: Path) -> list[dict]:
 
     findings = data.findings
     fields = list(findings[0]) if findings else ["id"]
-    write_json(base / "bevindingen.json", findings)
-    write_csv(base / "bevindingen.csv", findings, fields)
+    write_json(out, "data/bevindingen.json", findings)
+    write_csv(out, "data/bevindingen.csv", findings, fields)
     add("bevindingen.csv", "Bevindingen van dit jaar (CSV)", len(findings))
     add("bevindingen.json", "Bevindingen van dit jaar (JSON)", len(findings))
     threads = [thread_row(t) for t in data.thread_list()]
-    write_json(base / "rode-draden.json", threads)
-    write_csv(base / "rode-draden.csv", threads, THREAD_FIELDS)
+    write_json(out, "data/rode-draden.json", threads)
+    write_csv(out, "data/rode-draden.csv", threads, THREAD_FIELDS)
     add("rode-draden.csv", "Rode draden met cijfers per jaar (CSV)", len(threads))
     add("rode-draden.json", "Rode draden met cijfers per jaar (JSON)", len(threads))
     calls = [call_row(call) for call in data.calls]
-    write_json(base / "oproepen.json", calls)
+    write_json(out, "data/oproepen.json", calls)
     add("oproepen.json", "Oproepen, hun formuleringen en opvolging (JSON)", len(calls))
-    write_json(base / "codeboek.json", data.codebook)
-    write_csv(base / "codeboek.csv", data.codebook, CODEBOOK_FIELDS)
+    write_json(out, "data/codeboek.json", data.codebook)
+    write_csv(out, "data/codeboek.csv", data.codebook, CODEBOOK_FIELDS)
     add("codeboek.csv", "Codeboek: thema's (CSV)", len(data.codebook))
     add("codeboek.json", "Codeboek: thema's (JSON)", len(data.codebook))
     for code, rows in sorted(data.chart_data.items()):
-        write_json(base / f"grafiek-{code}.json", rows)
+        write_json(out, f"data/grafiek-{code}.json", rows)
     return downloads

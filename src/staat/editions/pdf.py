@@ -7,21 +7,26 @@ in ``PAGE_BUDGET`` A4 pages: :func:`write_pdf` compiles, reads the body's length
 ``<body-end>`` metadata, and while it is too long drops the lowest-ranked threads of the
 *rode draden* section from the PDF (they stay on the website), naming them in the log and in
 the appendix. Only the fonts embedded in the compiler are used (no system fonts) and the
-document date is left out, so the same data give a byte-identical PDF on any machine.
+document date is left out, so the same data give a byte-identical PDF on any machine. That is
+also why a rebuild may reuse the earlier PDF: :func:`input_key` digests everything the PDF is
+made from, and an earlier PDF with the same key (kept in ``build-info.json``) is the PDF this
+build would typeset.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import shutil
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from staat.editions import content as c
 from staat.editions import selection
+from staat.editions.output import Tree
 
 TEMPLATE = Path(__file__).resolve().parent / "typst" / "edition.typ"
 PAGE_BUDGET = 15
@@ -32,11 +37,13 @@ FICTION_TEXT = ("De organisaties en documenten in deze editie zijn verzonnen voo
 
 @dataclass
 class PdfResult:
-    path: Path
+    path: str  # inside the build
     body_pages: int
     total_pages: int
     trimmed: list[str]
     compiles: int
+    cache: dict = field(default_factory=dict)  # kept in build-info.json for the next build
+    reused: bool = False  # the earlier build's PDF, same input
 
 
 def _paragraphs(text: str) -> list[str]:
@@ -152,19 +159,58 @@ def page_count(pdf: bytes) -> int:
         doc.close()
 
 
-def write_pdf(data: c.EditionData, out: Path, *, chart_dir: Path, charts: dict[str, dict],
-              name: str, budget: int = PAGE_BUDGET,
-              log: Callable[[str], None] = lambda _m: None) -> PdfResult:
-    """Typeset ``data`` into ``out/name``; trim threads until the body fits ``budget``."""
+def input_key(data: c.EditionData, charts: dict[str, dict], out: Tree, budget: int) -> str:
+    """A digest of everything the PDF is made from: the template, the compiler's version, the
+    page budget, the data of the first compile and the chart pictures. The same key gives the
+    same PDF (Typst's output is deterministic), so an earlier PDF with this key can be reused."""
+    import typst
+
+    h = hashlib.sha256()
+    h.update(f"staat-pdf/1|typst {getattr(typst, '__version__', '?')}|{budget}|"
+             f"{QUOTES_PER_THREAD}\n".encode())
+    h.update(TEMPLATE.read_bytes())
+    h.update(json.dumps(typst_data(data, data.sections, charts, []), ensure_ascii=False,
+                        sort_keys=True).encode())
+    for rel in out.names():
+        if rel.startswith("charts/") and rel.endswith(".svg"):
+            h.update(f"\n{rel}\n".encode())
+            h.update(out.read(rel))
+    return h.hexdigest()
+
+
+def write_pdf(data: c.EditionData, out: Tree, *, charts: dict[str, dict], name: str,
+              budget: int = PAGE_BUDGET, log: Callable[[str], None] = lambda _m: None,
+              previous: dict | None = None, previous_pdf: bytes | None = None) -> PdfResult:
+    """Typeset ``data`` into ``out`` as ``name``; trim threads until the body fits ``budget``.
+
+    ``previous`` is the ``cache`` of an earlier :class:`PdfResult` and ``previous_pdf`` that
+    build's PDF: when the input key is the same and the PDF is the one that was written, it is
+    reused (and its log lines repeated) instead of compiling again."""
+    key = input_key(data, charts, out, budget)
+    if (previous and previous_pdf is not None and previous.get("key") == key
+            and previous.get("sha256") == hashlib.sha256(previous_pdf).hexdigest()):
+        for line in previous.get("log") or []:
+            log(line)
+        out.write(name, previous_pdf)
+        return PdfResult(name, int(previous["body_pages"]), int(previous["total_pages"]),
+                         list(previous.get("trimmed") or []), 0, cache=dict(previous),
+                         reused=True)
     sections = data.sections
     trimmed: list[str] = []
+    lines: list[str] = []
+
+    def say(line: str) -> None:
+        lines.append(line)
+        log(line)
+
     compiles = 0
     with tempfile.TemporaryDirectory(prefix="staat-pdf-") as tmp:
         work = Path(tmp)
         shutil.copyfile(TEMPLATE, work / "edition.typ")
         (work / "charts").mkdir()
-        for svg in sorted(chart_dir.glob("*.svg")):
-            shutil.copyfile(svg, work / "charts" / svg.name)
+        for rel in out.names():
+            if rel.startswith("charts/") and rel.endswith(".svg"):
+                (work / rel).write_bytes(out.read(rel))
         while True:
             pdf, body = _compile(work, typst_data(data, sections, charts, trimmed))
             compiles += 1
@@ -173,7 +219,7 @@ def write_pdf(data: c.EditionData, out: Path, *, chart_dir: Path, charts: dict[s
             threads_left = len([i for s in sections if s.code == "rode-draden"
                                 for i in s.items if i.kind == "thread"])
             if threads_left == 0:
-                log(f"PDF: the body has {body} pages (budget {budget}) and there are no more "
+                say(f"PDF: the body has {body} pages (budget {budget}) and there are no more "
                     "threads to leave out; shorten the texts in the editor")
                 break
             # drop about as many threads as the overflow suggests, at least one
@@ -181,8 +227,10 @@ def write_pdf(data: c.EditionData, out: Path, *, chart_dir: Path, charts: dict[s
             drop = min(threads_left, max(1, math.ceil((body - budget) * per_page)))
             sections, dropped = selection.trim(sections, drop)
             trimmed.extend(dropped)
-            log(f"PDF: body was {body} pages (budget {budget}); left out of the PDF "
+            say(f"PDF: body was {body} pages (budget {budget}); left out of the PDF "
                 f"(still on the website): {'; '.join(dropped)}")
-    target = out / name
-    target.write_bytes(pdf)
-    return PdfResult(target, body, page_count(pdf), trimmed, compiles)
+    out.write(name, pdf)
+    total = page_count(pdf)
+    cache = {"key": key, "sha256": hashlib.sha256(pdf).hexdigest(), "body_pages": body,
+             "total_pages": total, "trimmed": trimmed, "log": lines}
+    return PdfResult(name, body, total, trimmed, compiles, cache=cache)
