@@ -7,6 +7,12 @@ Prints the median of ``--runs`` runs of the wall-clock time (without tracemalloc
 the peak traced memory (a separate run under ``tracemalloc``), each from a cold lemma
 cache. The corpus is generated from a fixed seed (:func:`synthetic_findings`, also used by
 the memory test in ``tests/analysis/test_threads.py``).
+
+Then the incremental path: ``--added`` more findings (default 150, about one Stand) are
+generated with the same topics, and the run that places them with the kept state
+(``compute_threads(..., state=result.state)``) is timed against a full run on the same
+input; it reports how many findings keep their thread and how many of the added findings
+land where the full run puts them.
 """
 
 from __future__ import annotations
@@ -133,9 +139,12 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--findings", type=int, default=30_000)
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--added", type=int, default=150,
+                    help="findings added for the incremental measurement")
     args = ap.parse_args()
     topic_of: dict[str, int] = {}
-    findings = synthetic_findings(args.findings, topics_out=topic_of)
+    everything = synthetic_findings(args.findings + args.added, topics_out=topic_of)
+    findings, added = everything[:args.findings], everything[args.findings:]
     runs = [_run(findings, traced=False) for _ in range(args.runs)]
     times = [r[0] for r in runs]
     cpus = [r[1] for r in runs]
@@ -161,6 +170,39 @@ def main() -> None:
     print(f"re-run with the remembered states: {rerun:.2f} CPU s, same assignments: {same}")
     dense = len(findings) ** 2 * 8 / 2**20
     print(f"(a dense n×n float64 matrix would need {dense:,.0f} MB)")
+
+    # incremental: the added findings placed with the kept state, against a full run
+    states = next_states(result)
+    kept = type(result.state).from_bytes(result.state.to_bytes())  # as the app stores it
+    inc_times, inc_peaks = [], []
+    inc = None
+    for traced in [False] * args.runs + [True]:
+        if traced:
+            tracemalloc.start()
+        t0 = time.perf_counter()
+        inc = compute_threads(everything, states, state=kept)
+        seconds = time.perf_counter() - t0
+        if traced:
+            inc_peaks.append(tracemalloc.get_traced_memory()[1] / 2**20)
+            tracemalloc.stop()
+        else:
+            inc_times.append(seconds)
+    assert inc is not None and inc.incremental
+    t0 = time.perf_counter()
+    full = compute_threads(everything, states)
+    full_s = time.perf_counter() - t0
+    same_all = sum(1 for f in everything
+                   if inc.assignments.get(f.id) == full.assignments.get(f.id))
+    threaded = [f.id for f in added if f.id in full.assignments]
+    agree = sum(1 for f in threaded if inc.assignments.get(f) == full.assignments[f])
+    print(f"incremental, {len(added)} findings added: {statistics.median(inc_times):.2f} s "
+          f"(median of {args.runs}, warm lemma cache) {[round(t, 2) for t in inc_times]}; "
+          f"peak traced memory {inc_peaks[0]:.1f} MB; "
+          f"{len(inc.threads)} threads described again, {len(inc.unchanged)} kept")
+    print(f"full run on the same input: {full_s:.2f} s; same thread as the full run: "
+          f"{same_all} of {len(everything)} findings, {agree} of {len(threaded)} added "
+          f"findings that the full run threads")
+    print(f"kept state: {len(result.state.to_bytes()) / 2**20:.1f} MB serialised")
 
 
 if __name__ == "__main__":

@@ -63,6 +63,31 @@ user-facing version is ``docs/threads.md``):
    per year (:mod:`staat.analysis.trends`); history notes.
 
 Re-running with the states this run produces (:func:`next_states`) gives the same threads.
+
+**Incremental runs.** Every result carries a :class:`ClusterState` (the vectors, a
+fingerprint and the cluster of every finding, the columns with their idf, the document
+frequencies of the key-phrase candidates). Passed back as ``state``, it lets the next run
+place only what changed, when the method version and parameters are the same and at most
+``incremental_max_share`` (10 %) of the findings were added, removed or changed since the
+last full run (summed over the incremental runs since; otherwise everything is clustered):
+
+* unchanged findings keep their vector and cluster; removed ones leave their cluster;
+* an added (or changed) finding is vectorised with the idf of the last full run (a word it
+  did not know gets the idf it would have had there) and joins the cluster of its kind whose
+  centroid it is most similar to, if step 4 would merge the two (centroid cosine ≥
+  ``merge_threshold``, average cosine ≥ ``min_average``); a cluster may be a single
+  unassigned finding, so a new finding and an unassigned one of another organisation form a
+  new thread;
+* the added findings that join no cluster are clustered with each other (step 4);
+* identity, decisions and descriptions follow as in a full run (steps 6–8), except that a
+  thread whose findings did not change (and that lost none) is not described again: it is
+  listed in ``ThreadResult.unchanged`` instead of ``threads``. Key phrases of the threads
+  that are described use the remembered document frequencies plus the added texts.
+
+So an incremental result can differ slightly from a full recompute (a finding placed by
+centroid rather than through its candidate pairs, clusters that lost findings not split,
+idf not refreshed); keys stay stable through the identity rules, and a full run (no
+``state``) is always available.
 """
 
 from __future__ import annotations
@@ -90,7 +115,9 @@ __all__ = [
     "ThreadParams",
     "ThreadResult",
     "ThreadState",
+    "ClusterState",
     "compute_threads",
+    "fingerprints",
     "describe",
     "next_states",
     "thread_figures",
@@ -166,13 +193,16 @@ class ThreadParams:
     neighbours: int = 15  # candidate partners kept per finding
     candidate_df_floor: int = 100
     candidate_df_ratio: float = 0.02
-    chunk_entries: int = 2_000_000  # rows per product chunk = chunk_entries // n
+    chunk_entries: int = 1_000_000  # entries of a product chunk (bounds its memory)
     min_reporters: int = 2  # organisations (over all years) for a new thread
     match_min_share: float = 0.5
     profile_threshold: float = 0.5
     related_threshold: float = 0.2
     related_max: int = 3
     representatives: int = 3  # per year
+    #: an incremental run is refused when more than this share of the findings was added,
+    #: removed or changed since the last full run (counted over the incremental runs since)
+    incremental_max_share: float = 0.1
     key_phrases: int = 5
     profile_terms: int = 40
     trend: TrendParams = TrendParams()
@@ -278,6 +308,12 @@ class ThreadResult:
     dissolved: tuple[str, ...]  # earlier keys (not merged) that have no findings now
     years: tuple[int, ...]  # monitored years
     notes: tuple[Note, ...]  # run-level notes (dissolved threads, conflicts)
+    #: what to pass as ``state`` next time (see :class:`ClusterState`)
+    state: ClusterState | None = field(default=None, repr=False, compare=False)
+    incremental: bool = False  # placed the changes only (else: everything clustered)
+    #: incremental runs only: threads whose findings did not change; they are not described
+    #: again and not in ``threads`` (keep what was stored for them)
+    unchanged: tuple[str, ...] = ()
 
     def thread(self, key: str) -> Thread:
         for t in self.threads:
@@ -293,40 +329,125 @@ class ThreadResult:
             "unassigned": list(self.unassigned),
             "dissolved": list(self.dissolved),
             "notes": [n.to_dict() for n in self.notes],
+            **({"incremental": True, "unchanged": list(self.unchanged)}
+               if self.incremental else {}),
         }
+
+
+@dataclass(frozen=True, eq=False)
+class ClusterState:
+    """What a run keeps so that the next one can place added findings without clustering
+    everything again (see *Incremental runs* in the module docstring). Linear in the number
+    of findings: one sparse vector, one fingerprint and one cluster number per finding, the
+    columns with their idf, and the document frequency of the key-phrase candidates that
+    occur in at least two texts."""
+
+    version: str  # VERSION of the run
+    params_key: str  # the ThreadParams of the run
+    ids: tuple[str, ...]  # finding ids, sorted: the rows of ``x``
+    fingerprints: np.ndarray  # uint64 per row: the finding's content (text, kind, …)
+    cluster: np.ndarray  # int64 per row: its cluster (before identity and decisions)
+    x: sp.csr_matrix  # the findings' vectors
+    names: tuple[str, ...]  # column names
+    idf: np.ndarray  # idf per column, as of the last full run
+    reference_n: int  # findings in the last full run
+    changed: int  # findings added, removed or changed since the last full run
+    years: tuple[int, ...]  # monitored years of the run
+    phrase_df: Mapping[str, int]  # key-phrase candidate -> texts containing it (>= 2)
+    capitalised: frozenset[str]  # words seen capitalised mid-sentence
+
+    def to_bytes(self) -> bytes:
+        """A self-describing serialisation (numpy ``.npz``, not compressed: writing it must
+        cost little next to an incremental run; no pickle)."""
+        import io
+        import json
+
+        meta = {
+            "version": self.version, "params_key": self.params_key,
+            "reference_n": self.reference_n, "changed": self.changed,
+            "years": list(self.years),
+        }
+        text = json.dumps({"meta": meta, "ids": list(self.ids), "names": list(self.names),
+                           "phrase_df": dict(self.phrase_df),
+                           "capitalised": sorted(self.capitalised)},
+                          ensure_ascii=False, separators=(",", ":"))
+        buf = io.BytesIO()
+        x = self.x.tocsr()
+        np.savez(
+            buf, fingerprints=self.fingerprints.astype(np.uint64),
+            cluster=self.cluster.astype(np.int64), idf=self.idf.astype(np.float64),
+            x_data=x.data.astype(np.float64), x_indices=x.indices.astype(np.int32),
+            x_indptr=x.indptr.astype(np.int64), x_shape=np.asarray(x.shape, dtype=np.int64),
+            text=np.frombuffer(text.encode("utf-8"), dtype=np.uint8),
+        )
+        return buf.getvalue()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> ClusterState:
+        import io
+        import json
+
+        with np.load(io.BytesIO(bytes(data)), allow_pickle=False) as z:
+            text = json.loads(z["text"].tobytes().decode("utf-8"))
+            shape = tuple(int(v) for v in z["x_shape"])
+            x = sp.csr_matrix((z["x_data"], z["x_indices"], z["x_indptr"]), shape=shape)
+            meta = text["meta"]
+            return cls(
+                version=meta["version"], params_key=meta["params_key"],
+                ids=tuple(text["ids"]), fingerprints=z["fingerprints"], cluster=z["cluster"],
+                x=x, names=tuple(text["names"]), idf=z["idf"],
+                reference_n=int(meta["reference_n"]), changed=int(meta["changed"]),
+                years=tuple(int(y) for y in meta["years"]), phrase_df=text["phrase_df"],
+                capitalised=frozenset(text["capitalised"]),
+            )
 
 
 # --------------------------------------------------------------------------- features
 
 
+def _idf(df: np.ndarray, n: int) -> np.ndarray:
+    return np.log((1.0 + n) / (1.0 + df)) + 1.0
+
+
+def _tf_matrix(docs: Sequence[Sequence[str]], col: Mapping[str, int], width: int,
+               sublinear: bool) -> sp.csr_matrix:
+    """Term counts of ``docs`` (``1 + ln(count)`` if ``sublinear``, else 1) with sorted
+    column indices per row; numpy instead of a Python loop per document."""
+    n = len(docs)
+    flat = [t for d in docs for t in d]
+    if not flat:
+        return sp.csr_matrix((n, width), dtype=np.float64)
+    cols = np.fromiter((col[t] for t in flat), dtype=np.int64, count=len(flat))
+    lens = np.fromiter((len(d) for d in docs), dtype=np.int64, count=n)
+    rows = np.repeat(np.arange(n, dtype=np.int64), lens)
+    uniq, counts = np.unique(rows * max(width, 1) + cols, return_counts=True)
+    r, c = np.divmod(uniq, max(width, 1))
+    indptr = np.concatenate([[0], np.cumsum(np.bincount(r, minlength=n))])
+    if sublinear:  # math.log, as the per-document loop did: the same floats
+        table = np.asarray([0.0] + [1.0 + math.log(k) for k in range(1, int(counts.max()) + 1)])
+        data = table[counts]
+    else:
+        data = np.ones(len(counts), dtype=np.float64)
+    return sp.csr_matrix(
+        (data, c.astype(np.int32), indptr.astype(np.int64)), shape=(n, width))
+
+
 def _tfidf_block(
     docs: list[list[str]], prefix: str, sublinear: bool
-) -> tuple[sp.csr_matrix, list[str]]:
-    """TF-IDF (smoothed idf ``ln((1+n)/(1+df)) + 1``), rows L2-normalised; sorted vocabulary."""
+) -> tuple[sp.csr_matrix, list[str], np.ndarray]:
+    """TF-IDF (smoothed idf ``ln((1+n)/(1+df)) + 1``), rows L2-normalised; sorted vocabulary
+    and the idf of each of its terms."""
     n = len(docs)
     vocab = sorted({t for d in docs for t in d})
     col = {t: j for j, t in enumerate(vocab)}
-    indptr = [0]
-    indices: list[int] = []
-    data: list[float] = []
-    for d in docs:
-        counts = Counter(col[t] for t in d)
-        for j in sorted(counts):
-            indices.append(j)
-            c = counts[j]
-            data.append(1.0 + math.log(c) if sublinear else 1.0)
-        indptr.append(len(indices))
-    m = sp.csr_matrix(
-        (np.asarray(data, dtype=np.float64), np.asarray(indices, dtype=np.int32),
-         np.asarray(indptr, dtype=np.int64)),
-        shape=(n, len(vocab)),
-    )
+    m = _tf_matrix(docs, col, len(vocab), sublinear)
+    idf = np.empty(0, dtype=np.float64)
     if vocab:
         df = np.bincount(m.indices, minlength=len(vocab))
-        idf = np.log((1.0 + n) / (1.0 + df)) + 1.0
+        idf = _idf(df, n)
         m = m @ sp.diags(idf)
         m = _normalise_rows(m.tocsr())
-    return m, [prefix + t for t in vocab]
+    return m, [prefix + t for t in vocab], idf
 
 
 def _normalise_rows(m: sp.csr_matrix) -> sp.csr_matrix:
@@ -340,17 +461,75 @@ def _law_key(law: str) -> str:
     return " ".join(law.split()).casefold()
 
 
-def _vectorise(fs: Sequence[FindingInput], params: ThreadParams) -> tuple[sp.csr_matrix, list[str]]:
-    text, tnames = _tfidf_block([search_terms(f.text) for f in fs], "w:", True)
-    themes, thnames = _tfidf_block([sorted(set(f.themes)) for f in fs], "t:", False)
-    laws, lnames = _tfidf_block([sorted({_law_key(x) for x in f.laws}) for f in fs], "l:", False)
-    x = sp.hstack(
-        [params.text_weight * text, params.theme_weight * themes, params.law_weight * laws],
-        format="csr",
-    )
+def _terms_by_text(fs: Sequence[FindingInput]) -> list[list[str]]:
+    """:func:`search_terms` of every text, each distinct text once."""
+    seen: dict[str, list[str]] = {}
+    out = []
+    for f in fs:
+        terms = seen.get(f.text)
+        if terms is None:
+            terms = seen[f.text] = search_terms(f.text)
+        out.append(terms)
+    return out
+
+
+def _blocks(fs: Sequence[FindingInput], params: ThreadParams) -> list[tuple]:
+    """``(prefix, sublinear, weight, docs)`` of the three feature blocks."""
+    return [
+        ("w:", True, params.text_weight, _terms_by_text(fs)),
+        ("t:", False, params.theme_weight, [sorted(set(f.themes)) for f in fs]),
+        ("l:", False, params.law_weight, [sorted({_law_key(x) for x in f.laws}) for f in fs]),
+    ]
+
+
+def _vectorise_model(
+    fs: Sequence[FindingInput], params: ThreadParams
+) -> tuple[sp.csr_matrix, list[str], np.ndarray]:
+    """The feature vectors, the column names and the idf of every column."""
+    mats, names, idfs = [], [], []
+    for prefix, sublinear, weight, docs in _blocks(fs, params):
+        m, nm, idf = _tfidf_block(docs, prefix, sublinear)
+        mats.append(weight * m)
+        names += nm
+        idfs.append(idf)
+    x = sp.hstack(mats, format="csr")
     x = _normalise_rows(x)
     x.sort_indices()
-    return x, tnames + thnames + lnames
+    return x, names, np.concatenate(idfs)
+
+
+def _vectorise(fs: Sequence[FindingInput], params: ThreadParams) -> tuple[sp.csr_matrix, list[str]]:
+    x, names, _ = _vectorise_model(fs, params)
+    return x, names
+
+
+def _vectorise_frozen(
+    fs: Sequence[FindingInput], names: Sequence[str], idf: np.ndarray, reference_n: int,
+    params: ThreadParams,
+) -> tuple[sp.csr_matrix, list[str], np.ndarray]:
+    """Vectors of findings added since a run, with that run's columns and idf (so the
+    vectors of the findings it had stay valid). A term it did not know gets a new column
+    at the end, with the idf it would have had among ``reference_n`` findings."""
+    names = list(names)
+    col = {name: j for j, name in enumerate(names)}
+    extra_idf: list[float] = []
+    blocks = _blocks(fs, params)
+    for prefix, _, _, docs in blocks:
+        df = Counter(t for d in docs for t in set(d) if prefix + t not in col)
+        for t in sorted(df):
+            col[prefix + t] = len(names)
+            names.append(prefix + t)
+            extra_idf.append(math.log((1.0 + reference_n) / (1.0 + df[t])) + 1.0)
+    idf = np.concatenate([np.asarray(idf, dtype=np.float64), np.asarray(extra_idf)])
+    width = len(names)
+    total = sp.csr_matrix((len(fs), width), dtype=np.float64)
+    for prefix, sublinear, weight, docs in blocks:
+        m = _tf_matrix([[prefix + t for t in d] for d in docs], col, width, sublinear)
+        if m.nnz:
+            total = total + weight * _normalise_rows(m @ sp.diags(idf))
+    x = _normalise_rows(total)
+    x.sort_indices()
+    return x, names, idf
 
 
 # --------------------------------------------------------------------------- clustering
@@ -373,13 +552,25 @@ def _candidate_edges(
     common_norm = np.sqrt(np.asarray(xc.multiply(xc).sum(axis=1)).ravel())
     xs_t = xs.T.tocsr()
     thr = params.edge_threshold - 1e-12
-    chunk = max(1, params.chunk_entries // m)
+    # Chunks of rows whose product has at most ``chunk_entries`` entries: a row's entries are
+    # bounded by the document frequencies of its selective features (and by m), which is far
+    # below m for most rows, so chunks hold many more rows than ``chunk_entries // m``.
+    work = np.minimum(
+        np.add.reduceat(np.r_[df[np.flatnonzero(selective)][xs.indices], 0].astype(np.int64),
+                        np.minimum(xs.indptr[:-1], xs.nnz))
+        * (np.diff(xs.indptr) > 0), m)
+    cum = np.cumsum(work)
+    bounds = [0]
+    while bounds[-1] < m:
+        start = bounds[-1]
+        base = cum[start - 1] if start else 0
+        stop = int(np.searchsorted(cum, base + params.chunk_entries, side="right"))
+        bounds.append(min(m, max(stop, start + 1)))
     out_a: list[np.ndarray] = []
     out_b: list[np.ndarray] = []
     out_s: list[np.ndarray] = []
-    batch = 200_000
-    for start in range(0, m, chunk):
-        stop = min(m, start + chunk)
+    batch = 50_000  # pairs whose frequent-feature rows are multiplied at once
+    for start, stop in zip(bounds[:-1], bounds[1:]):
         prod = (xs[start:stop] @ xs_t).tocoo()
         rows = prod.row.astype(np.int64) + start
         cols = prod.col.astype(np.int64)
@@ -387,6 +578,25 @@ def _candidate_edges(
         del prod
         keep = (rows != cols) & (part + common_norm[rows] * common_norm[cols] >= thr)
         rows, cols, part = rows[keep], cols[keep], part[keep]
+        # The selective part is a lower bound of the cosine (all weights are >= 0): a row's
+        # ``neighbours``-th best lower bound is a floor its kept partners reach, so a pair
+        # whose upper bound stays below it cannot be among that row's best (the pair is
+        # seen again from the other row's side). Skips the exact cosine of most pairs.
+        if params.neighbours > 0 and len(rows):
+            sure = np.flatnonzero(part >= thr)
+            if len(sure):
+                o = np.lexsort((-part[sure], rows[sure]))
+                r_s, p_s = rows[sure][o], part[sure][o]
+                first_s = np.r_[True, r_s[1:] != r_s[:-1]]
+                starts_s = np.flatnonzero(first_s)
+                rank_s = np.arange(len(r_s)) - np.repeat(
+                    starts_s, np.diff(np.r_[starts_s, len(r_s)]))
+                at_k = rank_s == params.neighbours - 1
+                floor = np.full(m, -np.inf)
+                floor[r_s[at_k]] = p_s[at_k]
+                upper = part + common_norm[rows] * common_norm[cols]
+                keep = upper + 1e-9 >= floor[rows]
+                rows, cols, part = rows[keep], cols[keep], part[keep]
         sims = np.empty(len(rows), dtype=np.float64)
         for b0 in range(0, len(rows), batch):
             r, c = rows[b0 : b0 + batch], cols[b0 : b0 + batch]
@@ -447,11 +657,15 @@ def _cluster(x: sp.csr_matrix, idx: Sequence[int], params: ThreadParams) -> list
             v = dict(zip(indices[lo:hi].tolist(), data[lo:hi].tolist()))
         return v
 
+    single_sq: dict[int, float] = {}
+
     def sq(r: int) -> float:
         n2 = norm2.get(r)
         if n2 is None:
-            lo, hi = indptr[r], indptr[r + 1]
-            n2 = float(np.dot(data[lo:hi], data[lo:hi]))
+            n2 = single_sq.get(r)
+            if n2 is None:
+                lo, hi = indptr[r], indptr[r + 1]
+                n2 = single_sq[r] = float(np.dot(data[lo:hi], data[lo:hi]))
         return n2
 
     size: dict[int, int] = {}
@@ -485,17 +699,28 @@ def _cluster(x: sp.csr_matrix, idx: Sequence[int], params: ThreadParams) -> list
         parent[other] = root
         return True
 
+    # A cluster only changes when it absorbs another (its size grows), so a pair of roots
+    # that failed at these sizes fails again: remember it instead of computing it again.
+    failed: dict[int, int] = {}  # lo * m + hi -> size_lo * (m + 1) + size_hi (ints: compact)
+    a_l, b_l = a.tolist(), b.tolist()
     todo = order.tolist()
     for _ in range(max(1, params.max_passes)):
         left: list[int] = []
         merged_any = False
         for e in todo:
-            ra, rb = find(int(a[e])), find(int(b[e]))
+            ra, rb = find(a_l[e]), find(b_l[e])
             if ra == rb:
+                continue
+            lo, hi = (ra, rb) if ra < rb else (rb, ra)
+            pair = lo * m + hi
+            sizes = size.get(lo, 1) * (m + 1) + size.get(hi, 1)
+            if failed.get(pair) == sizes:
+                left.append(e)
                 continue
             if try_merge(ra, rb):
                 merged_any = True
             else:
+                failed[pair] = sizes
                 left.append(e)
         todo = left
         if not merged_any or not todo:
@@ -504,6 +729,195 @@ def _cluster(x: sp.csr_matrix, idx: Sequence[int], params: ThreadParams) -> list
     for i in range(m):
         groups[find(i)].append(idx[i])
     return [sorted(g) for _, g in sorted(groups.items())]
+
+
+# --------------------------------------------------------------------------- incremental
+
+
+def fingerprints(fs: Sequence[FindingInput]) -> np.ndarray:
+    """A 64-bit digest (BLAKE2b) of everything the method reads of each finding; a finding
+    whose digest changed counts as removed and added again."""
+    out = np.empty(len(fs), dtype=np.uint64)
+    for i, f in enumerate(fs):
+        raw = "\x1f".join((
+            f.id, str(f.year), f.kind, f.text, f.source_id, "\x1e".join(f.organisation_codes),
+            "\x1e".join(f.organisation_types), "\x1e".join(f.themes), "\x1e".join(f.laws),
+        ))
+        out[i] = int.from_bytes(hashlib.blake2b(raw.encode("utf-8"), digest_size=8).digest(),
+                                "little")
+    return out
+
+
+def _params_key(params: ThreadParams) -> str:
+    import dataclasses
+
+    plain = dataclasses.replace(params, incremental_max_share=0.0)
+    return hashlib.sha256(repr(plain).encode("utf-8")).hexdigest()[:16]
+
+
+@dataclass
+class _Plan:
+    """How the current findings relate to the rows of a :class:`ClusterState`."""
+
+    kept: np.ndarray  # current rows whose finding is in the state unchanged
+    kept_old: np.ndarray  # their rows in the state
+    added: np.ndarray  # current rows that are new or changed
+    removed: int  # state rows that are gone or changed
+    touched: np.ndarray  # current rows in a cluster that lost a finding
+
+
+def _plan(fs: Sequence[FindingInput], fps: np.ndarray, state: ClusterState | None,
+          params: ThreadParams) -> _Plan | None:
+    """The incremental plan, or ``None`` when a full run is needed: no state, another method
+    version or other parameters, or more than ``incremental_max_share`` of the findings
+    changed since the last full run."""
+    if state is None or state.version != VERSION or state.params_key != _params_key(params):
+        return None
+    old_row = {fid: r for r, fid in enumerate(state.ids)}
+    kept, kept_old, added = [], [], []
+    for i, f in enumerate(fs):
+        r = old_row.get(f.id)
+        if r is not None and state.fingerprints[r] == fps[i]:
+            kept.append(i)
+            kept_old.append(r)
+        else:
+            added.append(i)
+    removed = len(state.ids) - len(kept)
+    if state.changed + len(added) + removed > params.incremental_max_share * max(len(fs), 1):
+        return None
+    kept_a = np.asarray(kept, dtype=np.int64)
+    kept_old_a = np.asarray(kept_old, dtype=np.int64)
+    gone = np.ones(len(state.ids), dtype=bool)
+    gone[kept_old_a] = False
+    lost = np.isin(state.cluster[kept_old_a], state.cluster[gone])
+    return _Plan(kept_a, kept_old_a, np.asarray(added, dtype=np.int64), removed,
+                 kept_a[lost])
+
+
+def _place(fs: Sequence[FindingInput], plan: _Plan, state: ClusterState, params: ThreadParams
+           ) -> tuple[sp.csr_matrix, list[str], np.ndarray, list[list[int]]]:
+    """Clusters of the current findings from the state's clusters: unchanged findings stay
+    in their cluster, removed ones leave it; each added finding joins the cluster of its
+    kind whose centroid it is most similar to, if the linkage would merge the two (centroid
+    cosine ≥ ``merge_threshold`` and average cosine ≥ ``min_average``; clusters of one
+    unassigned finding included); the rest are clustered with each other. Returns the
+    vectors, column names, idf and the clusters (sorted lists of rows, sorted by first)."""
+    n = len(fs)
+    xa, names, idf = _vectorise_frozen([fs[i] for i in plan.added], state.names, state.idf,
+                                       state.reference_n, params)
+    width = len(names)
+    old = state.x[plan.kept_old].tocsr()
+    old = sp.csr_matrix((old.data, old.indices, old.indptr), shape=(old.shape[0], width))
+    stacked = np.concatenate([plan.kept, plan.added])
+    perm = np.empty(n, dtype=np.int64)
+    perm[stacked] = np.arange(n, dtype=np.int64)
+    x = sp.vstack([old, xa], format="csr")[perm].tocsr()
+    x.sort_indices()
+
+    label = np.full(n, -1, dtype=np.int64)
+    label[plan.kept] = state.cluster[plan.kept_old]
+    next_label = int(state.cluster.max()) + 1 if len(state.cluster) else 0
+    if len(plan.added):
+        have = np.flatnonzero(label >= 0)
+        labels, inverse = np.unique(label[have], return_inverse=True)
+        k = len(labels)
+        if k:
+            ind = sp.csr_matrix((np.ones(len(have)), (inverse, have)), shape=(k, n))
+            sums = (ind @ x).tocsr()
+            norm2 = np.asarray(sums.multiply(sums).sum(axis=1)).ravel()
+            size = np.bincount(inverse, minlength=k).astype(np.float64)
+            first = np.full(k, n, dtype=np.int64)
+            np.minimum.at(first, inverse, have)
+            kind_of = [fs[int(r)].kind for r in first]
+            sims = (x[plan.added] @ sums.T).tocoo()
+            best: dict[int, tuple[float, int, int]] = {}
+            thr = params.merge_threshold - 1e-12
+            thr_avg = params.min_average - 1e-12
+            for r, c, dot in zip(sims.row.tolist(), sims.col.tolist(), sims.data.tolist()):
+                i = int(plan.added[r])
+                if kind_of[c] != fs[i].kind or norm2[c] <= 0:
+                    continue
+                cos = dot / math.sqrt(norm2[c])
+                if cos < thr or dot / size[c] < thr_avg:
+                    continue
+                cand = (-round(cos, 9), int(first[c]), c)
+                if i not in best or cand < best[i]:
+                    best[i] = cand
+            for i, (_, _, c) in best.items():
+                label[i] = labels[c]
+        rest = [int(i) for i in plan.added if label[i] < 0]
+        for kind in KINDS:
+            for group in _cluster(x, [i for i in rest if fs[i].kind == kind], params):
+                label[group] = next_label
+                next_label += 1
+    groups: dict[int, list[int]] = defaultdict(list)
+    for i, lab in enumerate(label.tolist()):
+        groups[lab].append(i)
+    clusters = sorted(groups.values(), key=lambda c: c[0])
+    return x, names, idf, clusters
+
+
+def _keyphrase_index():
+    """The index and scoring of :mod:`staat.nlp.keyphrases` (internal there), or ``None``."""
+    from staat.nlp import keyphrases as kp
+
+    if hasattr(kp, "_Index") and hasattr(kp, "_score_group"):
+        return kp
+    return None
+
+
+def _phrases_full(groups: list[list[str]], background: list[str], top_n: int
+                  ) -> tuple[list[tuple[KeyPhrase, ...]], dict[str, int], frozenset[str]]:
+    """:func:`key_phrases_by_group`, also returning the document frequency of every
+    candidate in at least two texts and the words seen capitalised (kept for incremental
+    runs)."""
+    kp = _keyphrase_index()
+    if kp is None:
+        return key_phrases_by_group(groups, background, top_n=top_n), {}, frozenset()
+    index = kp._Index()
+    per_group = [[index.add(t) for t in texts] for texts in groups]
+    n_background = 0
+    for t in background:
+        index.add(t)
+        n_background += 1
+    n_texts = sum(len(g) for g in per_group) + n_background
+    n_classes = len(groups) + (1 if n_background else 0)
+    df = {p: d for p, d in zip(index.phrases, index.df) if d >= 2}
+    if not n_classes or not n_texts:
+        return [() for _ in groups], df, frozenset(index.capitalised)
+    avg = n_texts / n_classes
+    out = [kp._score_group(index, texts, avg, top_n, 2) for texts in per_group]
+    return out, df, frozenset(index.capitalised)
+
+
+def _phrases_incremental(groups: list[list[str]], added: list[str], state: ClusterState,
+                         n_texts: int, n_classes: int, top_n: int
+                         ) -> tuple[list[tuple[KeyPhrase, ...]], dict[str, int], frozenset[str]]:
+    """Key phrases of the changed threads only, scored as a full run would: each candidate's
+    document frequency is the remembered one plus its count among the added texts (a
+    candidate seen in one text only was not remembered: at least its count in the groups).
+    Returns the phrases and the updated frequencies and capitalised words."""
+    kp = _keyphrase_index()
+    df = dict(state.phrase_df)
+    if kp is None:
+        return key_phrases_by_group(groups, [], top_n=top_n), df, state.capitalised
+    extra = kp._Index()
+    for t in added:
+        extra.add(t)
+    for p, d in zip(extra.phrases, extra.df):
+        if p in df or d >= 2:
+            df[p] = df.get(p, 0) + d
+    capitalised = frozenset(state.capitalised | extra.capitalised)
+    index = kp._Index()
+    per_group = [[index.add(t) for t in texts] for texts in groups]
+    for pid, p in enumerate(index.phrases):
+        index.df[pid] = max(index.df[pid], df.get(p, 0))
+    index.capitalised |= capitalised
+    if not n_classes or not n_texts:
+        return [() for _ in groups], df, capitalised
+    avg = n_texts / n_classes
+    return ([kp._score_group(index, texts, avg, top_n, 2) for texts in per_group], df,
+            capitalised)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -661,6 +1075,7 @@ def compute_threads(
     years: Iterable[int] = (),
     theme_labels: Mapping[str, str] | None = None,
     progress: ProgressFn | None = None,
+    state: ClusterState | None = None,
 ) -> ThreadResult:
     """Group ``findings`` into threads, keeping the identities and decisions of ``previous``.
 
@@ -669,6 +1084,12 @@ def compute_threads(
     the labels used in descriptions. ``progress(stage, done, total)`` is called between
     stages. Raises ``ValueError`` on duplicate finding ids or thread keys, an unknown kind,
     or organisation types that do not match the organisation codes.
+
+    ``state`` is the :attr:`ThreadResult.state` of the last run: when it fits (same method
+    version and parameters, at most ``incremental_max_share`` of the findings changed since
+    the last full run) only the changes are placed and only the threads whose findings
+    changed are described again (the result is ``incremental``; see the module docstring).
+    Without it everything is clustered.
     """
     def tick(stage: str, done: int) -> None:
         if progress is not None:
@@ -695,12 +1116,25 @@ def compute_threads(
 
     # ---- features and clusters
     tick("features", 0)
-    x, names = _vectorise(fs, params) if n else (sp.csr_matrix((0, 0)), [])
-    tick("clustering", 1)
-    clusters: list[list[int]] = []
-    for kind in KINDS:
-        clusters += _cluster(x, [i for i in range(n) if fs[i].kind == kind], params)
-    clusters.sort(key=lambda c: c[0])
+    fps = fingerprints(fs)
+    plan = _plan(fs, fps, state, params) if n else None
+    if plan is not None:
+        assert state is not None
+        tick("placing added findings", 1)
+        x, names, idf, clusters = _place(fs, plan, state, params)
+        reference_n = state.reference_n
+        changed = state.changed + len(plan.added) + plan.removed
+    else:
+        if n:
+            x, names, idf = _vectorise_model(fs, params)
+        else:
+            x, names, idf = sp.csr_matrix((0, 0)), [], np.empty(0)
+        tick("clustering", 1)
+        clusters = []
+        for kind in KINDS:
+            clusters += _cluster(x, [i for i in range(n) if fs[i].kind == kind], params)
+        clusters.sort(key=lambda c: c[0])
+        reference_n, changed = n, 0
     cluster_of = np.full(n, -1, dtype=np.int64)
     for ci, c in enumerate(clusters):
         cluster_of[c] = ci
@@ -861,12 +1295,29 @@ def compute_threads(
     unassigned -= assigned_rows
     unassigned |= set(range(n)) - assigned_rows
 
-    # ---- describe every thread
+    # ---- describe every thread (incremental: every thread whose findings changed)
     tick("key phrases", 3)
     keys = sorted(members)
-    groups = [[fs[i].text for i in sorted(members[k])] for k in keys]
-    phrases = dict(zip(keys, key_phrases_by_group(
-        groups, [fs[i].text for i in sorted(unassigned)], top_n=params.key_phrases)))
+    unchanged: set[str] = set()
+    if plan is not None and state is not None and monitored == state.years:
+        added_rows = set(plan.added.tolist()) | set(plan.touched.tolist())
+        for k in keys:
+            st = states.get(k)
+            if st is None or not members[k].isdisjoint(added_rows):
+                continue
+            before = {f for ids in st.finding_ids_by_year.values() for f in ids}
+            if len(before) == len(members[k]) and before == {fs[i].id for i in members[k]}:
+                unchanged.add(k)
+    described = [k for k in keys if k not in unchanged]
+    groups = [[fs[i].text for i in sorted(members[k])] for k in described]
+    if plan is not None and state is not None:
+        found, phrase_df, capitalised = _phrases_incremental(
+            groups, [fs[i].text for i in plan.added.tolist()], state, n,
+            len(keys) + (1 if unassigned else 0), params.key_phrases)
+    else:
+        found, phrase_df, capitalised = _phrases_full(
+            groups, [fs[i].text for i in sorted(unassigned)], params.key_phrases)
+    phrases = dict(zip(described, found))
 
     tick("figures", 4)
     thread_rows = {k: np.asarray(sorted(members[k]), dtype=np.int64) for k in keys}
@@ -905,8 +1356,14 @@ def compute_threads(
                     related[kk].add(ok)
 
     tick("threads", 5)
+    # the rows of every thread one after the other: one fancy index, then slices
+    if keys:
+        bounds = np.cumsum([0] + [len(thread_rows[k]) for k in keys])
+        x_by_thread = x[np.concatenate([thread_rows[k] for k in keys])].tocsr()
     threads: list[Thread] = []
     for j, k in enumerate(keys):
+        if k in unchanged:
+            continue
         rows = thread_rows[k]
         by_year: dict[int, list[int]] = defaultdict(list)
         for i in rows.tolist():
@@ -916,7 +1373,7 @@ def compute_threads(
                 for y in monitored if y >= first}
         trends = {y: trend_status(figs, y, params.trend) for y in figs}
         c = tcent[j]
-        sims = np.asarray((x[rows] @ c.T).todense()).ravel()
+        sims = np.asarray((x_by_thread[bounds[j]:bounds[j + 1]] @ c.T).todense()).ravel()
         sim_of = {int(i): round(float(v), 9) for i, v in zip(rows, sims)}
         reps: dict[int, tuple[str, ...]] = {}
         for y in sorted(by_year):
@@ -988,6 +1445,12 @@ def compute_threads(
     threads.sort(key=order)
     assignments = {fs[i].id: k for k in keys for i in members[k]}
     tick("done", 6)
+    new_state = ClusterState(
+        version=VERSION, params_key=_params_key(params), ids=tuple(f.id for f in fs),
+        fingerprints=fps, cluster=cluster_of, x=x, names=tuple(names), idf=idf,
+        reference_n=reference_n, changed=changed, years=monitored, phrase_df=phrase_df,
+        capitalised=capitalised,
+    )
     return ThreadResult(
         threads=tuple(threads),
         assignments=dict(sorted(assignments.items())),
@@ -995,6 +1458,9 @@ def compute_threads(
         dissolved=tuple(dissolved),
         years=monitored,
         notes=_dedupe(run_notes),
+        state=new_state,
+        incremental=plan is not None,
+        unchanged=tuple(sorted(unchanged)),
     )
 
 

@@ -184,6 +184,10 @@ class ThreadRun(models.Model):
     input_key = models.CharField(max_length=64, blank=True, db_index=True)
     core_version = models.CharField(max_length=100, blank=True)
     force = models.BooleanField(default=False)
+    full = models.BooleanField(default=False, help_text="a full recompute was asked for")
+    incremental = models.BooleanField(
+        default=False, help_text="only the findings added or removed since the last run were "
+                                 "placed (else: everything was grouped again)")
     started_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                    on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -210,6 +214,22 @@ class ThreadRun(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in (self.RunStatus.QUEUED, self.RunStatus.RUNNING)
+
+
+class ThreadCoreState(models.Model):
+    """What the pure core kept of a finished run (``staat.analysis.threads.ClusterState``,
+    serialised), so the next run can place added findings without grouping everything
+    again. Only the latest is kept; losing it only means the next run is a full one."""
+
+    run = models.OneToOneField(ThreadRun, on_delete=models.CASCADE, related_name="core_state")
+    core_version = models.CharField(max_length=100)
+    decisions_key = models.CharField(max_length=64, blank=True,
+                                     help_text="digest of the decisions the run applied")
+    data = models.BinaryField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
 
 
 # --- calls ------------------------------------------------------------------------------------

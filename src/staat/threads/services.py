@@ -33,6 +33,7 @@ import dataclasses
 import hashlib
 import json
 import logging
+import operator
 import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
@@ -50,6 +51,7 @@ from staat.threads import replay as rp
 from staat.threads.models import (
     MembershipOrigin,
     Thread,
+    ThreadCoreState,
     ThreadDecision,
     ThreadMembership,
     ThreadRun,
@@ -139,14 +141,12 @@ def _rows(qs=None) -> dict[int, _Row]:
                       .values_list("source_id", "organisation__code")
                       .order_by("source_id", "organisation__code")):
         source_orgs[sid].append(code)
-    named: dict[int, list[str]] = defaultdict(list)
     themes: dict[int, list[str]] = defaultdict(list)
-    for chunk in _chunks(ids, 5000):
-        for fid, code in (Finding.organisations.through.objects.filter(finding_id__in=chunk)
-                          .values_list("finding_id", "organisation__code")
-                          .order_by("finding_id", "organisation__code")):
-            named[fid].append(code)
-        for fid, code in (FindingTheme.objects.filter(finding_id__in=chunk)
+    # one query with the findings as a subquery (thousands of bound ids cost more)
+    ids_query = qs.order_by().values("pk") if len(ids) > 5000 else None
+    for chunk in ([ids] if ids_query is not None else _chunks(ids, 5000)):
+        for fid, code in (FindingTheme.objects
+                          .filter(finding_id__in=ids_query if ids_query is not None else chunk)
                           .values_list("finding_id", "theme__code")
                           .order_by("finding_id", "theme__code")):
             themes[fid].append(code)
@@ -249,22 +249,37 @@ def _replayed(rows: dict[int, _Row]) -> tuple[rp.Replayed, list[dict]]:
 # --- computing ------------------------------------------------------------------------------
 
 
+_ROW_FIELDS = tuple(f.name for f in dataclasses.fields(_Row))
+
+
 def _input_key(rows: dict[int, _Row], decisions: list[dict]) -> str:
+    """Digest of everything a run reads: core version, every row (all fields, by ``repr``,
+    which is stable for these str/int/tuple values) and the decisions."""
     h = hashlib.sha256()
     h.update(core_version().encode())
-    for r in rows.values():
-        h.update(json.dumps(dataclasses.astuple(r), ensure_ascii=False, default=str).encode())
-    h.update(json.dumps(decisions, sort_keys=True, default=str).encode())
+    get = operator.attrgetter(*_ROW_FIELDS)
+    h.update("\n".join(repr(get(r)) for r in rows.values()).encode("utf-8", "surrogatepass"))
+    h.update(_decisions_key(decisions).encode())
     return h.hexdigest()
 
 
-def _previous_states(rows: dict[int, _Row], replayed: rp.Replayed) -> list:
+def _decisions_key(decisions: list[dict]) -> str:
+    return hashlib.sha256(json.dumps(decisions, sort_keys=True, default=str).encode()
+                          ).hexdigest()
+
+
+def _previous_states(rows: dict[int, _Row], replayed: rp.Replayed, *,
+                     stored: dict[int, set[int]] | None = None) -> list:
+    """The core's ``ThreadState`` of every stored thread and decision; ``stored`` (if given)
+    receives the stored members of every thread (by thread id), current findings or not."""
     core = _core()
     states: dict[str, Any] = {}
     members: dict[int, dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))
     for tid, fid in (ThreadMembership.objects.filter(excluded=False)
                      .values_list("thread_id", "finding_id")
                      .order_by("thread_id", "finding_id")):
+        if stored is not None:
+            stored.setdefault(tid, set()).add(fid)
         if fid in rows:
             members[tid][rows[fid].year].append(fid)
     threads = {t.key: t for t in Thread.objects.select_related("merged_into").order_by("key")}
@@ -283,8 +298,8 @@ def _previous_states(rows: dict[int, _Row], replayed: rp.Replayed) -> list:
             label=t.machine_label if t and t.machine_label else label,
             label_locked=False,
             finding_ids_by_year=by_year,
-            pinned_finding_ids=frozenset(str(i) for i in ov.held & set(rows)),
-            excluded_finding_ids=frozenset(str(i) for i in ov.excluded & set(rows)),
+            pinned_finding_ids=frozenset(str(i) for i in ov.held if i in rows),
+            excluded_finding_ids=frozenset(str(i) for i in ov.excluded if i in rows),
             merged_into=merged,
             centroid_terms=dict(t.centroid_terms or {}) if t else {},
         )
@@ -304,6 +319,10 @@ class _Draft:
     representatives: dict[int, list[int]]
     person_created: bool = False
     related_keys: list = dataclasses.field(default_factory=list)
+    # the core's figures and trends, valid while the members are ``figure_members``
+    figures: dict | None = None
+    trends: dict | None = None
+    figure_members: frozenset[int] | None = None
 
 
 def _draft_from_core(t) -> _Draft:
@@ -312,11 +331,14 @@ def _draft_from_core(t) -> _Draft:
         key=t.key, machine_label=t.label, description=t.description, kind=t.kind,
         key_phrases=_plain(t.key_phrases), centroid_terms=_plain(dict(t.centroid_terms)),
         representatives=reps, related_keys=list(t.related_keys),
+        figures=dict(t.figures_by_year), trends=dict(t.trend_by_year),
+        figure_members=frozenset(int(f) for ids in t.finding_ids_by_year.values() for f in ids),
     )
 
 
-def _draft_from_db(t: Thread) -> _Draft:
-    reps = {ty.year: list(ty.representative_ids) for ty in t.years.all()}
+def _draft_from_db(t: Thread, years: dict[int, ThreadYear] | None = None) -> _Draft:
+    reps = {ty.year: list(ty.representative_ids)
+            for ty in (years.values() if years is not None else t.years.all())}
     return _Draft(key=t.key, machine_label=t.machine_label or t.label,
                   description=t.description, kind=t.kind, key_phrases=list(t.key_phrases),
                   centroid_terms=dict(t.centroid_terms or {}), representatives=reps,
@@ -340,10 +362,12 @@ def _monitored_years(rows: dict[int, _Row]) -> list[int]:
 
 
 def _years_of(by_year: dict[int, list[int]], rows: dict[int, _Row], monitored: list[int],
-              draft: _Draft, pinned: set[int], kind: str) -> tuple[list[dict], str]:
+              draft: _Draft, pinned: set[int], kind: str, *,
+              theme_labels: dict[str, str] | None = None) -> tuple[list[dict], str]:
     """ThreadYear values for one thread (every monitored year from its first mention on) and
     its description, from its final members. Figures, trend and description come from the
-    pure core's own functions, so they match what the core reports for the same members."""
+    pure core's own functions, so they match what the core reports for the same members
+    (and the core's own figures are taken when the members are the core's)."""
     from staat.analysis import trends
 
     if not by_year:
@@ -351,11 +375,19 @@ def _years_of(by_year: dict[int, list[int]], rows: dict[int, _Row], monitored: l
     core = _core()
     first = min(by_year)
     years = [y for y in monitored if y >= first]
-    figures = {y: core._figures([finding_input(rows[i]) for i in by_year.get(y, ())])
-               for y in years}
+    reuse = (draft.figures is not None and draft.trends is not None
+             and draft.figure_members is not None
+             and set(draft.figures) == set(years)
+             and sum(len(v) for v in by_year.values()) == len(draft.figure_members)
+             and all(i in draft.figure_members for ids in by_year.values() for i in ids))
+    if reuse:
+        figures = draft.figures
+    else:
+        figures = {y: core._figures([finding_input(rows[i]) for i in by_year.get(y, ())])
+                   for y in years}
     out = []
     for y in years:
-        status = trends.trend_status(figures, y)
+        status = draft.trends[y] if reuse else trends.trend_status(figures, y)
         ids = by_year.get(y, [])
         member = set(ids)
         reps = sorted(pinned & member)
@@ -371,8 +403,9 @@ def _years_of(by_year: dict[int, list[int]], rows: dict[int, _Row], monitored: l
             "representative_ids": reps[:max(REPRESENTATIVES_PER_YEAR, len(pinned & member))],
             "finding_count": len(ids),
         })
-    description = core.describe(kind, figures, theme_labels=_theme_labels(),
-                                latest_year=monitored[-1] if monitored else None)
+    description = core.describe(
+        kind, figures, theme_labels=_theme_labels() if theme_labels is None else theme_labels,
+        latest_year=monitored[-1] if monitored else None)
     return out, description
 
 
@@ -394,26 +427,39 @@ def _kind_of(draft: _Draft, ids: Iterable[int], rows: dict[int, _Row]) -> str:
 def _store(drafts: dict[str, _Draft], homes: dict[int, tuple[str, str]], rows: dict[int, _Row],
            replayed: rp.Replayed, run: ThreadRun | None, *, only: set[str] | None = None
            ) -> dict[str, int]:
-    """Write the threads, their years and memberships; only rows that changed.
+    """Write the threads, their years and memberships; only rows that changed, in bulk.
 
-    ``only``: limit the writing to these thread keys (a single decision); ``None``: all, and
-    stored threads that are not in ``drafts`` are marked as no longer found.
+    ``only``: limit the writing to these thread keys (a single decision, an incremental
+    run); ``None``: all, and stored threads that are not in ``drafts`` are marked as no
+    longer found.
     """
     counts = {"created": 0, "changed": 0, "dropped": 0}
     monitored = _monitored_years(rows)
     by_key = rp.members_by_year(homes, {i: r.year for i, r in rows.items()})
-    existing = {t.key: t for t in Thread.objects.all()}
+    qs = Thread.objects.all() if only is None else Thread.objects.filter(key__in=only)
+    existing = {t.key: t for t in qs}
+    have_years: dict[int, dict[int, ThreadYear]] = defaultdict(dict)
+    for ty in ThreadYear.objects.filter(thread__in=qs):
+        have_years[ty.thread_id][ty.year] = ty
+    labels = _theme_labels()
     ovs = replayed.overrides
     keys = set(drafts) | {k for k in by_key}
     if only is not None:
         keys &= only
     saved: dict[str, Thread] = {}
+    years_of: dict[str, list[dict]] = {}
+    to_create: list[Thread] = []
+    to_update: list[Thread] = []
+    now = timezone.now()
+    fields = ["label", "machine_label", "label_locked", "description", "kind", "pinned",
+              "removed", "person_created", "key_phrases", "centroid_terms", "related_keys",
+              "first_year", "last_year", "finding_count"]
     for key in sorted(keys):
         ov = ovs.get(key) or rp.Override(key=key)
         draft = drafts.get(key)
         if draft is None:
             t = existing.get(key)
-            draft = _draft_from_db(t) if t else _Draft(
+            draft = _draft_from_db(t, have_years.get(t.pk)) if t else _Draft(
                 key=key, machine_label=ov.label or key, description="", kind="", key_phrases=[],
                 centroid_terms={}, representatives={}, person_created=True)
         if ov.split_from:
@@ -423,7 +469,8 @@ def _store(drafts: dict[str, _Draft], homes: dict[int, tuple[str, str]], rows: d
         if not ids:
             continue  # nothing in it (merged, or no findings left): handled below
         kind = _kind_of(draft, ids, rows)
-        years, description = _years_of(by_year, rows, monitored, draft, ov.pinned, kind)
+        years, description = _years_of(by_year, rows, monitored, draft, ov.pinned, kind,
+                                       theme_labels=labels)
         t = existing.get(key)
         values = {
             "label": ov.label if ov.label_locked and ov.label else draft.machine_label,
@@ -442,24 +489,36 @@ def _store(drafts: dict[str, _Draft], homes: dict[int, tuple[str, str]], rows: d
             "finding_count": len(ids),
         }
         if t is None:
-            t = Thread.objects.create(key=key, run=run, **values)
+            t = Thread(key=key, run=run, **values)
+            to_create.append(t)
             counts["created"] += 1
         elif any(getattr(t, k) != v for k, v in values.items()):
             for k, v in values.items():
                 setattr(t, k, v)
             if run is not None:
                 t.run = run
-            t.save()
+            t.updated_at = now
+            to_update.append(t)
             counts["changed"] += 1
         saved[key] = t
-        _store_years(t, years)
+        years_of[key] = years
+    if to_create:
+        if connection.features.can_return_rows_from_bulk_insert:
+            Thread.objects.bulk_create(to_create, batch_size=500)
+        else:  # pragma: no cover - every supported database returns the keys
+            for t in to_create:
+                t.save()
+    for t in to_update:  # (bulk_update's CASE expressions cost more than one UPDATE each)
+        t.save(update_fields=[*fields, "run", "updated_at"])
+    _store_all_years(saved, years_of, have_years)
     # merged and dropped threads
     for key, t in existing.items():
         if key in saved or (only is not None and key not in only):
             continue
         ov = ovs.get(key)
         into_key = rp.canonical(key, ovs) if ov and ov.merged_into else None
-        into = saved.get(into_key) or (existing.get(into_key) if into_key else None)
+        into = (saved.get(into_key) or existing.get(into_key)
+                or (Thread.objects.filter(key=into_key).first() if into_key else None))
         values = {"merged_into_id": into.pk if into and into.key != key else None,
                   "removed": into is None, "finding_count": 0}
         if any(getattr(t, k) != v for k, v in values.items()):
@@ -468,38 +527,55 @@ def _store(drafts: dict[str, _Draft], homes: dict[int, tuple[str, str]], rows: d
             t.save()
             counts["dropped"] += 1
         t.memberships.filter(excluded=False).delete()
-    _store_memberships(saved, homes, rows, replayed, only=only)
+    reps = {key: {i for y in years for i in y["representative_ids"]}
+            for key, years in years_of.items()}
+    _store_memberships(saved, homes, rows, replayed, only=only, reps=reps)
     return counts
 
 
 def _store_years(t: Thread, years: list[dict]) -> None:
     have = {ty.year: ty for ty in t.years.all()}
-    wanted = {y["year"] for y in years}
-    for y in years:
-        values = {"trend": y["trend"], "trend_reasons": y["trend_reasons"],
-                  "figures": {**y["figures"], "trend": y["trend_detail"]},
-                  "representative_ids": y["representative_ids"],
-                  "finding_count": y["finding_count"]}
-        ty = have.get(y["year"])
-        if ty is None:
-            ThreadYear.objects.create(thread=t, year=y["year"], **values)
-        elif any(getattr(ty, k) != v for k, v in values.items()):
-            for k, v in values.items():
-                setattr(ty, k, v)
-            ty.save()
-    stale = [y for y in have if y not in wanted]
-    if stale:
-        t.years.filter(year__in=stale).delete()
+    _store_all_years({t.key: t}, {t.key: years}, {t.pk: have})
+
+
+def _store_all_years(saved: dict[str, Thread], years_of: dict[str, list[dict]],
+                     have_years: dict[int, dict[int, ThreadYear]]) -> None:
+    """The ThreadYear rows of the saved threads: created, updated and deleted in bulk."""
+    fields = ["trend", "trend_reasons", "figures", "representative_ids", "finding_count"]
+    create, update, stale = [], [], []
+    for key, t in saved.items():
+        have = have_years.get(t.pk, {})
+        years = years_of.get(key, [])
+        wanted = {y["year"] for y in years}
+        for y in years:
+            values = {"trend": y["trend"], "trend_reasons": y["trend_reasons"],
+                      "figures": {**y["figures"], "trend": y["trend_detail"]},
+                      "representative_ids": y["representative_ids"],
+                      "finding_count": y["finding_count"]}
+            ty = have.get(y["year"])
+            if ty is None:
+                create.append(ThreadYear(thread=t, year=y["year"], **values))
+            elif any(getattr(ty, k) != v for k, v in values.items()):
+                for k, v in values.items():
+                    setattr(ty, k, v)
+                update.append(ty)
+        stale += [ty.pk for year, ty in have.items() if year not in wanted]
+    for chunk in _chunks(stale, 5000):
+        ThreadYear.objects.filter(pk__in=chunk).delete()
+    if create:
+        ThreadYear.objects.bulk_create(create, batch_size=1000)
+    for ty in update:
+        ty.save(update_fields=fields)
 
 
 def _store_memberships(saved: dict[str, Thread], homes: dict[int, tuple[str, str]],
                        rows: dict[int, _Row], replayed: rp.Replayed, *,
-                       only: set[str] | None) -> None:
+                       only: set[str] | None, reps: dict[str, set[int]] | None = None) -> None:
     ovs = replayed.overrides
     wanted: dict[tuple[int, int], dict] = {}
-    reps: dict[int, set[int]] = {
-        t.pk: {i for ty in t.years.all() for i in ty.representative_ids} for t in saved.values()
-    }
+    if reps is None:
+        reps = {key: {i for ty in t.years.all() for i in ty.representative_ids}
+                for key, t in saved.items()}
     for fid, (key, origin) in homes.items():
         t = saved.get(key)
         if t is None:
@@ -508,7 +584,7 @@ def _store_memberships(saved: dict[str, Thread], homes: dict[int, tuple[str, str
         wanted[(t.pk, fid)] = {
             "year": rows[fid].year, "origin": origin,
             "pinned": bool(ov and fid in ov.pinned), "excluded": False,
-            "representative": fid in reps.get(t.pk, ()),
+            "representative": fid in reps.get(key, ()),
         }
     for key, t in saved.items():  # findings a person took out: kept visible, marked so
         ov = ovs.get(key)
@@ -519,40 +595,51 @@ def _store_memberships(saved: dict[str, Thread], homes: dict[int, tuple[str, str
                                        "representative": False}
     qs = ThreadMembership.objects.all()
     if only is not None:
-        qs = qs.filter(thread__in=list(saved.values()))
-    have = {(m.thread_id, m.finding_id): m for m in qs}
+        qs = qs.filter(thread_id__in=[t.pk for t in saved.values()])
     fields = ("year", "origin", "pinned", "excluded", "representative")
+    have = {(tid, fid): (pk, vals) for pk, tid, fid, *vals in
+            qs.values_list("pk", "thread_id", "finding_id", *fields)}
     create, update = [], []
     for k, v in wanted.items():
         m = have.get(k)
         if m is None:
             create.append(ThreadMembership(thread_id=k[0], finding_id=k[1], **v))
-        elif any(getattr(m, f) != v[f] for f in fields):
-            for f in fields:
-                setattr(m, f, v[f])
-            update.append(m)
-    gone = [m.pk for k, m in have.items() if k not in wanted]
+        elif any(old != v[f] for f, old in zip(fields, m[1])):
+            update.append(ThreadMembership(pk=m[0], thread_id=k[0], finding_id=k[1], **v))
+    gone = [m[0] for k, m in have.items() if k not in wanted]
     if gone:
         for chunk in _chunks(gone, 5000):
             ThreadMembership.objects.filter(pk__in=chunk).delete()
     if create:
         ThreadMembership.objects.bulk_create(create, batch_size=2000)
-    if update:
-        ThreadMembership.objects.bulk_update(update, fields, batch_size=2000)
+    # few distinct value combinations: one UPDATE per combination
+    by_values: dict[tuple, list[int]] = defaultdict(list)
+    for m in update:
+        by_values[tuple(getattr(m, f) for f in fields)].append(m.pk)
+    for vals, pks in sorted(by_values.items(), key=lambda kv: repr(kv[0])):
+        for chunk in _chunks(pks, 5000):
+            ThreadMembership.objects.filter(pk__in=chunk).update(**dict(zip(fields, vals)))
 
 
 def compute_threads(*, progress: Progress | None = None, force: bool = False, user=None,
-                    run: ThreadRun | None = None) -> ThreadRun:
+                    run: ThreadRun | None = None, full: bool = False) -> ThreadRun:
     """Compute the threads from the current findings and decisions and store them.
 
     Idempotent: with the same findings, decisions and core version as the last finished run,
     nothing is written and the run's status is ``unchanged`` (``force`` computes anyway; the
     store still writes only rows that differ). ``progress(run, step, percent)`` is called at
     each step.
+
+    Incremental (``docs/threads.md``): when the last finished run kept its core state and
+    few findings were added, removed or changed since the last full run, only those are
+    placed and only the threads that changed are described and written again
+    (``run.incremental``). ``full`` groups everything again (and computes even if nothing
+    changed).
     """
-    run = run or ThreadRun.objects.create(force=force, started_by=_user(user))
+    run = run or ThreadRun.objects.create(force=force, full=full, started_by=_user(user))
     run.status = ThreadRun.RunStatus.RUNNING
     run.started_at = timezone.now()
+    run.full = full
     run.save()
 
     def step(name: str, percent: int) -> None:
@@ -572,7 +659,7 @@ def compute_threads(*, progress: Progress | None = None, force: bool = False, us
         last = (ThreadRun.objects.exclude(pk=run.pk)
                 .filter(status__in=[ThreadRun.RunStatus.DONE, ThreadRun.RunStatus.UNCHANGED])
                 .order_by("-finished_at", "-id").first())
-        if not force and last is not None and last.input_key == run.input_key:
+        if not (force or full) and last is not None and last.input_key == run.input_key:
             run.status = ThreadRun.RunStatus.UNCHANGED
             run.threads_total = Thread.objects.current().count()
             run.assigned, run.unassigned = last.assigned, last.unassigned
@@ -581,7 +668,10 @@ def compute_threads(*, progress: Progress | None = None, force: bool = False, us
             run.save()
             return run
         step("building previous threads", 15)
-        previous = _previous_states(rows, replayed)
+        stored: dict[int, set[int]] = {}
+        previous = _previous_states(rows, replayed, stored=stored)
+        decisions_key = _decisions_key(decisions)
+        kept = None if full else _last_core_state(run)
         step("grouping findings", 30)
         core = _core()
         inputs = [finding_input(r) for r in rows.values()]
@@ -590,14 +680,26 @@ def compute_threads(*, progress: Progress | None = None, force: bool = False, us
             step(f"grouping findings: {stage}", 30 + (40 * done) // max(total, 1))
 
         result = core.compute_threads(inputs, previous, theme_labels=_theme_labels(),
-                                      progress=core_progress)
+                                      progress=core_progress,
+                                      state=kept[0] if kept else None)
+        run.incremental = bool(result.incremental)
         step("applying decisions", 70)
         drafts = {t.key: _draft_from_core(t) for t in result.threads}
         assignments = {int(f): k for f, k in dict(result.assignments).items()}
         homes = rp.enforce(assignments, replayed, rows)
+        only = None
+        if result.incremental and kept and kept[1] == decisions_key:
+            # write only the threads described again or whose final members changed
+            key_of = dict(Thread.objects.values_list("pk", "key"))
+            before: dict[str, set[int]] = {key_of[tid]: fids for tid, fids in stored.items()}
+            now: dict[str, set[int]] = defaultdict(set)
+            for fid, (key, _) in homes.items():
+                now[key].add(fid)
+            only = set(drafts) | set(result.dissolved) | {
+                k for k in set(before) | set(now) if before.get(k, set()) != now.get(k, set())}
         step("storing", 80)
         with transaction.atomic():
-            counts = _store(drafts, homes, rows, replayed, run)
+            counts = _store(drafts, homes, rows, replayed, run, only=only)
             run.threads_total = Thread.objects.current().count()
             run.assigned = len(homes)
             run.unassigned = len(rows) - len(homes)
@@ -609,6 +711,11 @@ def compute_threads(*, progress: Progress | None = None, force: bool = False, us
             run.progress = 100
             run.step = "done"
             run.save()
+            if result.state is not None:
+                ThreadCoreState.objects.all().delete()
+                ThreadCoreState.objects.create(run=run, core_version=run.core_version,
+                                               decisions_key=decisions_key,
+                                               data=result.state.to_bytes())
         if progress:
             progress(run, "done", 100)
     except Exception as exc:
@@ -618,6 +725,24 @@ def compute_threads(*, progress: Progress | None = None, force: bool = False, us
         run.save()
         raise
     return run
+
+
+def _last_core_state(run: ThreadRun):
+    """``(ClusterState, decisions_key)`` kept by the last finished run that computed, if it
+    was made by this core version; else ``None`` (the next run is a full one)."""
+    last_done = (ThreadRun.objects.exclude(pk=run.pk).filter(status=ThreadRun.RunStatus.DONE)
+                 .order_by("-finished_at", "-id").first())
+    if last_done is None:
+        return None
+    row = ThreadCoreState.objects.filter(run=last_done, core_version=core_version()).first()
+    if row is None:
+        return None
+    try:
+        return _core().ClusterState.from_bytes(row.data), row.decisions_key
+    except Exception:  # noqa: BLE001 - an unreadable state only costs a full run
+        log.warning("threads: the kept core state of run %s cannot be read; full run",
+                    last_done.pk, exc_info=True)
+        return None
 
 
 def _user(user):
@@ -946,25 +1071,37 @@ def _year_summary(y: dict | ThreadYear) -> YearSummary:
 def finding_summaries(ids: Iterable[int], *, pinned: Iterable[int] = (),
                       person: Iterable[int] = ()) -> dict[int, FindingSummary]:
     ids = sorted(set(ids))
-    pinned, person = set(pinned), set(person)
     rows = _rows(Finding.objects.filter(pk__in=ids)) if ids else {}
-    sources = {s.pk: s for s in Source.objects.filter(pk__in={r.source_id for r in rows.values()})
-               .prefetch_related("organisations")}
-    passages = dict(Passage.objects.filter(pk__in=[r.passage_id for r in rows.values()
-                                                   if r.passage_id]).values_list("pk", "index"))
+    return _summaries(ids, rows, pinned=set(pinned), person=set(person))
+
+
+def _summaries(ids: Sequence[int], rows: dict[int, _Row], *, pinned: set[int] = frozenset(),
+               person: set[int] = frozenset()) -> dict[int, FindingSummary]:
+    """:class:`FindingSummary` of each of ``ids`` found in ``rows`` (in the order of ``ids``),
+    with a few queries for all of them together."""
+    present = [i for i in ids if i in rows]
+    if not present:
+        return {}
+    sources = {s.pk: s for s in Source.objects.filter(pk__in={rows[i].source_id for i in present})
+               .only("pk", "title", "kind", "status").prefetch_related("organisations")}
+    passage_ids = sorted({rows[i].passage_id for i in present if rows[i].passage_id})
+    passages: dict[int, int] = {}
+    for chunk in _chunks(passage_ids, 5000):
+        passages.update(Passage.objects.filter(pk__in=chunk).values_list("pk", "index"))
+    per_source = {pk: (s.get_absolute_url(), tuple(o.display_name for o in s.organisations.all()))
+                  for pk, s in sources.items()}
     out = {}
-    for i in ids:
-        r = rows.get(i)
-        if r is None:
-            continue
+    for i in present:
+        r = rows[i]
         s = sources[r.source_id]
+        base_url, organisations = per_source[r.source_id]
         index = passages.get(r.passage_id)
-        url = s.get_absolute_url() + (f"#passage-{index}" if index is not None else "")
+        url = base_url + (f"#passage-{index}" if index is not None else "")
         out[i] = FindingSummary(
             id=i, kind=r.kind, text=r.text, status=r.status, origin=r.origin, year=r.year,
             source_id=s.pk, source_title=s.title, source_kind=s.kind,
             source_published=s.status == SourceStatus.PUBLISHED,
-            organisations=tuple(o.display_name for o in s.organisations.all()),
+            organisations=organisations,
             organisation_codes=r.organisation_codes, page=r.page, themes=r.themes, laws=r.laws,
             pinned=i in pinned, membership_origin="person" if i in person else "machine",
             evidence=EvidenceLink(source_id=s.pk, source_title=s.title, page=r.page,
@@ -976,7 +1113,127 @@ def finding_summaries(ids: Iterable[int], *, pinned: Iterable[int] = (),
 
 def _published_monitored() -> list[int]:
     return sorted(set(thread_findings().filter(source__status=SourceStatus.PUBLISHED)
-                      .values_list("source__year", flat=True).distinct()))
+                      .order_by().values_list("source__year", flat=True).distinct()))
+
+
+def _all_monitored() -> list[int]:
+    """The monitored years of the stored threads: every year with a finding that feeds threads
+    (what ``_monitored_years(_rows())`` gives, in one small query)."""
+    return sorted({int(y) for y in thread_findings().order_by()
+                   .values_list("source__year", flat=True).distinct()})
+
+
+def _stored_figures(d: dict | None):
+    """A year's stored figures (``ThreadYear.figures``) as the core's ``ThreadFigures``, with
+    its dictionaries in the core's order (a database may keep JSON keys in another order);
+    ``None`` when they are not complete figures."""
+    core = _core()
+    d = {k: v for k, v in (d or {}).items() if k != "trend"}
+    if set(d) != {f.name for f in dataclasses.fields(core.ThreadFigures)}:
+        return None
+    try:
+        return core.ThreadFigures(
+            findings=int(d["findings"]), reporters=int(d["reporters"]),
+            organisations=int(d["organisations"]), sources=int(d["sources"]),
+            organisation_types=dict(sorted(d["organisation_types"].items(),
+                                           key=core._type_order)),
+            themes=dict(sorted(d["themes"].items(), key=lambda kv: (-kv[1], kv[0]))),
+            laws=dict(sorted(d["laws"].items(),
+                             key=lambda kv: (-kv[1], core._law_key(kv[0])))),
+            organisation_codes=tuple(d["organisation_codes"]),
+            source_ids=tuple(d["source_ids"]),
+        )
+    except (AttributeError, KeyError, TypeError, ValueError):
+        return None
+
+
+def _figures_over_years(figures: list, org_type: dict[str, str], sourceless: set[str]):
+    """``core.thread_figures`` of the findings of several years, from each year's figures:
+    organisations, sources and reporters are the union of the years', counts per theme and
+    law their sum. ``sourceless``: sources (ids as text) whose findings count for no
+    organisation (each is one reporter). ``None`` when it cannot be told from the years
+    alone (a law written differently in different years: the first finding's spelling wins)."""
+    core = _core()
+    codes = sorted({c for f in figures for c in f.organisation_codes})
+    sources = sorted({s for f in figures for s in f.source_ids})
+    reporters = set(codes) | {"source:" + s for s in sources if s in sourceless}
+    types: dict[str, int] = defaultdict(int)
+    for c in codes:
+        types[org_type.get(c, "") or core.UNKNOWN_TYPE] += 1
+    themes: dict[str, int] = defaultdict(int)
+    laws: dict[str, int] = defaultdict(int)
+    names: dict[str, str] = {}
+    for f in figures:
+        for theme, n in f.themes.items():
+            themes[theme] += n
+        for name, n in f.laws.items():
+            key = core._law_key(name)
+            if names.setdefault(key, name) != name:
+                return None
+            laws[key] += n
+    return core.ThreadFigures(
+        findings=sum(f.findings for f in figures), reporters=len(reporters),
+        organisations=len(codes), sources=len(sources),
+        organisation_types=dict(sorted(types.items(), key=core._type_order)),
+        themes=dict(sorted(themes.items(), key=lambda kv: (-kv[1], kv[0]))),
+        laws={names[k]: v for k, v in sorted(laws.items(), key=lambda kv: (-kv[1], kv[0]))},
+        organisation_codes=tuple(codes), source_ids=tuple(sources),
+    )
+
+
+def _sourceless() -> set[str]:
+    """Sources (ids as text) whose findings count for no organisation in the figures."""
+    orgs: dict[int, list[str]] = defaultdict(list)
+    for sid, code in (Source.organisations.through.objects.values_list(
+            "source_id", "organisation__code").order_by("source_id", "organisation__code")):
+        orgs[sid].append(code)
+    return {str(sid) for sid, kind in Source.objects.values_list("pk", "kind")
+            if not reporting_organisations(kind, orgs.get(sid) or ())}
+
+
+def _stored_years(t: Thread, by_year: dict[int, list[int]], monitored: list[int],
+                  pinned: set[int]) -> tuple[list[dict], dict] | None:
+    """The year values ``_years_of`` gives for ``by_year`` (a thread's findings by year, all of
+    them from published sources, every monitored year having a published source), taken from
+    the stored :class:`ThreadYear` rows, and the figures per year; ``None`` when the stored
+    rows are not those of these findings (other years, other counts, representatives the rule
+    would change), so they must be computed.
+
+    The stored figures are those of the last threads run, over the same findings; the trend
+    follows from the figures and the years alone."""
+    first = min(by_year)
+    wanted = [y for y in monitored if y >= first]
+    stored = {ty.year: ty for ty in t.years.all() if ty.year <= monitored[-1]}
+    if sorted(stored) != wanted:
+        return None
+    out, figures = [], {}
+    for y in wanted:
+        ty = stored[y]
+        ids = by_year.get(y, [])
+        member = set(ids)
+        fig = _stored_figures(ty.figures)
+        if fig is None or ty.finding_count != len(ids) or fig.findings != len(ids):
+            return None
+        reps = list(ty.representative_ids or ())
+        first_reps = sorted(pinned & member)
+        if (not set(reps) <= member or len(set(reps)) != len(reps)
+                or reps[:len(first_reps)] != first_reps
+                or len(reps) < min(REPRESENTATIVES_PER_YEAR, len(member))
+                or len(reps) > max(REPRESENTATIVES_PER_YEAR, len(first_reps))):
+            return None
+        figures[y] = fig
+        out.append({"year": y, "trend": ty.trend, "trend_reasons": ty.trend_reasons,
+                    "figures": fig.to_dict(), "representative_ids": reps,
+                    "finding_count": len(ids)})
+    return out, figures
+
+
+def _rows_of(ids: Iterable[int]) -> dict[int, _Row]:
+    """``_rows`` of these findings (by id lists of a size every database takes)."""
+    out: dict[int, _Row] = {}
+    for chunk in _chunks(sorted(set(ids)), 20000):
+        out.update(_rows(Finding.objects.filter(pk__in=chunk)))
+    return out
 
 
 def edition_threads(year: int, *, published_only: bool = True, kinds: Sequence[str] | None = None
@@ -989,53 +1246,106 @@ def edition_threads(year: int, *, published_only: bool = True, kinds: Sequence[s
     left out; otherwise the stored figures (over every finding that feeds threads) are used.
     ``figures_all_years`` covers every year up to and including ``year``. Quotes
     (``representatives``) are the year's representative findings, pinned ones first.
+
+    Read in a few queries for all threads together. The stored years of the last threads run
+    are the published ones for a thread whose findings up to ``year`` all come from published
+    sources, when every monitored year up to ``year`` has a published source: such a thread's
+    years are read, not computed (only its description is written again, over these years).
+    ``figures_all_years`` is put together from the years' figures. Findings are read one by one
+    only for the other threads.
     """
     core = _core()
-    threads = list(Thread.objects.current().prefetch_related("years", "calls"))
+    thread_qs = Thread.objects.current()
     if kinds:
-        threads = [t for t in threads if t.kind in set(kinds)]
-    members = ThreadMembership.objects.filter(excluded=False, year__lte=year,
-                                              thread__in=threads)
-    if published_only:
-        members = members.filter(finding__source__status=SourceStatus.PUBLISHED)
+        thread_qs = thread_qs.filter(kind__in=sorted(set(kinds)))
+    threads = list(thread_qs.prefetch_related("years"))
+    calls: dict[int, list[int]] = defaultdict(list)
+    for tid, cid in (Thread.calls.through.objects.filter(thread__in=thread_qs)
+                     .values_list("thread_id", "call_id")):
+        calls[tid].append(cid)
     by_thread: dict[int, list[tuple[int, int, bool, str]]] = defaultdict(list)
-    for tid, fid, y, pinned, origin in members.values_list(
-            "thread_id", "finding_id", "year", "pinned", "origin").order_by("finding_id"):
+    mixed: set[int] = set()  # threads with a finding of an unpublished source
+    for tid, fid, y, pinned, origin, status in ThreadMembership.objects.filter(
+            excluded=False, year__lte=year, thread__in=thread_qs).values_list(
+            "thread_id", "finding_id", "year", "pinned", "origin", "finding__source__status"
+    ).order_by("finding_id"):
+        if published_only and status != SourceStatus.PUBLISHED:
+            mixed.add(tid)
+            continue
         by_thread[tid].append((fid, y, pinned, origin))
-    rows = _rows(Finding.objects.filter(pk__in={m[0] for ms in by_thread.values() for m in ms}))
-    monitored = [y for y in (_published_monitored() if published_only
-                             else _monitored_years(_rows())) if y <= year]
-    out: list[ThreadSummary] = []
+    org_type = dict(Organisation.objects.values_list("code", "type"))
+    sourceless = _sourceless()
+    if published_only:
+        monitored = [y for y in _published_monitored() if y <= year]
+        # the stored threads were computed over these years; only where they are the same
+        # can a stored year stand for the published one
+        same_years = monitored == [y for y in _all_monitored() if y <= year]
+        theme_labels = _theme_labels()
+    # first the threads whose stored years serve; the findings of the others are read after
+    plans: list[list] = []  # [thread, members, years (dicts) | None, figures | None, all years]
     for t in threads:
-        ms = [m for m in by_thread.get(t.pk, []) if m[0] in rows]
+        ms = by_thread.get(t.pk, [])
         if not ms:
             continue
+        by_year: dict[int, list[int]] = defaultdict(list)
+        for fid, y, _, _ in ms:
+            by_year[y].append(fid)
         pinned = {m[0] for m in ms if m[2]}
-        person = {m[0] for m in ms if m[3] == MembershipOrigin.PERSON}
+        year_dicts = figures = None
+        if not published_only:
+            stored = [ty for ty in t.years.all() if ty.year <= year]
+            year_dicts = stored
+            figs = [_stored_figures(ty.figures) for ty in stored]
+            if all(f is not None and f.findings == ty.finding_count == len(by_year.get(ty.year, []))
+                   for f, ty in zip(figs, stored, strict=True)) and set(by_year) <= {
+                       ty.year for ty in stored}:
+                figures = {ty.year: f for ty, f in zip(stored, figs, strict=True)}
+        elif same_years and t.pk not in mixed and monitored:
+            found = _stored_years(t, by_year, monitored, pinned)
+            if found is not None:
+                year_dicts, figures = found
+        all_years = (_figures_over_years(list(figures.values()), org_type, sourceless)
+                     if figures is not None else None)
+        plans.append([t, ms, by_year, year_dicts, figures, all_years])
+    rows = _rows_of(m[0] for p in plans if p[3] is None or p[5] is None for m in p[1])
+    drafts: list[tuple[Thread, list, str, list[YearSummary], dict]] = []
+    for t, ms, by_year, year_dicts, figures, all_years in plans:
+        pinned = {m[0] for m in ms if m[2]}
         description = t.description
-        if published_only:
-            by_year: dict[int, list[int]] = defaultdict(list)
-            for fid, y, _, _ in ms:
-                by_year[y].append(fid)
+        if all_years is None:
+            all_years = core._figures([finding_input(rows[m[0]]) for m in ms])
+        if not published_only:
+            years = [_year_summary(y) for y in year_dicts]
+        elif year_dicts is not None:
+            description = core.describe(t.kind, figures, theme_labels=theme_labels,
+                                        latest_year=monitored[-1])
+            years = [_year_summary(y) for y in year_dicts]
+        else:
             year_dicts, description = _years_of(dict(by_year), rows, monitored,
                                                 _draft_from_db(t), pinned, t.kind)
             years = [_year_summary(y) for y in year_dicts]
-        else:
-            years = [_year_summary(y) for y in t.years.all() if y.year <= year]
-        this = next((y for y in years if y.year == year), None)
-        if this is None:
-            continue
-        summaries = finding_summaries(this.representative_ids, pinned=pinned, person=person)
-        all_years = core._figures([finding_input(rows[m[0]]) for m in ms]).to_dict()
+        if any(y.year == year for y in years):
+            drafts.append((t, ms, description, years, all_years.to_dict()))
+    wanted = sorted({i for _t, _ms, _d, years, _a in drafts for y in years if y.year == year
+                     for i in y.representative_ids})
+    rows.update(_rows_of(i for i in wanted if i not in rows))
+    summaries = _summaries(wanted, rows)
+    out: list[ThreadSummary] = []
+    for t, ms, description, years, all_years in drafts:
+        this = next(y for y in years if y.year == year)
+        pinned = {m[0] for m in ms if m[2]}
+        person = {m[0] for m in ms if m[3] == MembershipOrigin.PERSON}
         out.append(ThreadSummary(
             key=t.key, label=t.label, description=description, kind=t.kind, pinned=t.pinned,
             year=year, trend=this.trend, trend_label=this.trend_label,
             trend_reason=this.trend_reason, figures=this.figures,
             figures_all_years=all_years, history=tuple(years),
-            representatives=tuple(summaries[i] for i in this.representative_ids
-                                  if i in summaries),
+            representatives=tuple(
+                dataclasses.replace(summaries[i], pinned=i in pinned,
+                                    membership_origin="person" if i in person else "machine")
+                for i in this.representative_ids if i in summaries),
             finding_ids=tuple(sorted(m[0] for m in ms if m[1] == year)),
-            call_ids=tuple(sorted(c.pk for c in t.calls.all())),
+            call_ids=tuple(sorted(calls.get(t.pk, ()))),
             url=t.get_absolute_url(),
         ))
     out.sort(key=lambda s: (not s.pinned, s.trend == Trend.NO_LONGER_MENTIONED,

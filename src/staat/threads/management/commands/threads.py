@@ -9,14 +9,18 @@ from django.core.management.base import BaseCommand, CommandError
 class Command(BaseCommand):
     help = ("Group the findings into common threads over the years, keeping the researchers' "
             "decisions. Does nothing when findings and decisions did not change (--force: "
-            "compute anyway).")
+            "compute anyway). When few findings were added or removed since the last run, "
+            "only those are placed (--full: group everything again).")
 
     def add_arguments(self, parser):
         parser.add_argument("--force", action="store_true",
                             help="compute even if nothing changed since the last run")
+        parser.add_argument("--full", action="store_true",
+                            help="group every finding again instead of placing only the "
+                                 "findings added or removed since the last run")
         parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
-    def handle(self, *args, force=False, no_progress=False, **options):
+    def handle(self, *args, force=False, full=False, no_progress=False, **options):
         from tqdm import tqdm
 
         from staat.threads import services
@@ -30,14 +34,15 @@ class Command(BaseCommand):
                 bar.update(max(0, percent - bar.n))
 
         try:
-            run = services.compute_threads(progress=progress, force=force)
+            run = services.compute_threads(progress=progress, force=force, full=full)
         except Exception as exc:  # noqa: BLE001 - reported as a command error, run records it
             raise CommandError(f"threads run failed: {exc}") from exc
         finally:
             if bar is not None:
                 bar.close()
         self.stdout.write(
-            f"{run.get_status_display()}: {run.threads_total} threads, "
+            f"{run.get_status_display()}"
+            f"{' (incremental)' if run.incremental else ''}: {run.threads_total} threads, "
             f"{run.assigned} of {run.findings_total} findings in a thread, "
             f"{run.decisions_applied} decisions applied "
             f"({run.threads_created} new, {run.threads_changed} changed, "
