@@ -15,16 +15,20 @@
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import inspect
+import functools
 import logging
+import pickle
+import tempfile
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 
 from django.conf import settings
 from django.db import close_old_connections, connection, transaction
+from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
@@ -46,6 +50,8 @@ from staat.findings.models import (
     Theme,
 )
 from staat.sources.models import Page, Passage, Sentence, Source
+from staat.sources.parsers.sandbox import worker_context
+from staat.sources.services import jobs_setting
 
 log = logging.getLogger(__name__)
 
@@ -107,8 +113,7 @@ def get_extractor():
     """
     from staat.analysis import findings as pure
 
-    version = cb.current_version()
-    key = f"{_file_digest(corrections_path())}|{hashlib.sha256(repr(version.snapshot).encode()).hexdigest()}"
+    key = _extractor_key()
     with _EXTRACTOR_LOCK:
         extractor = _EXTRACTORS.get(key)
         if extractor is None:
@@ -119,6 +124,17 @@ def get_extractor():
             _EXTRACTORS.clear()  # keep one trained model in memory
             _EXTRACTORS[key] = extractor
     return extractor
+
+
+def _extractor_key() -> str:
+    version = cb.current_version()
+    return (f"{_file_digest(corrections_path())}|"
+            f"{hashlib.sha256(repr(version.snapshot).encode()).hexdigest()}")
+
+
+def _extractor_cached() -> bool:
+    """Whether :func:`get_extractor` would answer at once (no training)."""
+    return _extractor_key() in _EXTRACTORS
 
 
 def extractor_name() -> str:
@@ -162,44 +178,23 @@ def document_input(source: Source):
     )
 
 
-_FIELDS: dict[type, tuple[str, ...]] = {}
-
-
 def _plain(value):
     """Dataclasses, tuples and numpy numbers as JSON data; floats rounded to 4 decimals."""
-    kind = type(value)
-    if kind is float:
-        return round(value, 4)
-    if kind in (str, int, bool) or value is None:
-        return value
-    if kind in (list, tuple):
-        return [_plain(v) for v in value]
-    if kind is dict:
-        return {str(k): _plain(v) for k, v in value.items()}
-    names = _FIELDS.get(kind)
-    if names is None:
-        names = tuple(f.name for f in dataclasses.fields(kind)) if dataclasses.is_dataclass(kind) else ()
-        _FIELDS[kind] = names
-    if names:
-        return {n: _plain(getattr(value, n)) for n in names}
-    if hasattr(value, "item"):  # numpy scalars
-        return _plain(value.item())
-    return value
+    from staat.analysis.findings.model import plain
+
+    return plain(value)
 
 
-def candidate_json(candidate, version: str) -> dict:
-    """The proposal as JSON (the explanation is kept apart, in ``Finding.explanation``)."""
-    data = {k: _plain(getattr(candidate, k)) for k in _candidate_fields(candidate)
-            if k != "explanation"}
+def candidate_json(candidate, version: str, plain: tuple[dict, object] | None = None) -> dict:
+    """The proposal as JSON (the explanation is kept apart, in ``Finding.explanation``).
+
+    ``plain``: the candidate as :func:`staat.analysis.findings.model.plain_candidate` gives
+    it, when a worker process made it already."""
+    from staat.analysis.findings.model import plain_candidate
+
+    data = dict((plain or plain_candidate(candidate))[0])
     data["extractor_version"] = version
     return data
-
-
-def _candidate_fields(candidate) -> tuple[str, ...]:
-    kind = type(candidate)
-    if kind not in _FIELDS:
-        _FIELDS[kind] = tuple(f.name for f in dataclasses.fields(kind))
-    return _FIELDS[kind]
 
 
 def law_label(mention) -> str:
@@ -247,11 +242,15 @@ def _touched_ids(source: Source) -> set[int]:
 
 def store_candidates(source: Source, candidates: Iterable, *, version: str,
                      run: ExtractionRun | None = None,
-                     codebook_version: CodebookVersion | None = None) -> dict[str, int]:
+                     codebook_version: CodebookVersion | None = None,
+                     plain: Sequence[tuple[dict, object]] | None = None) -> dict[str, int]:
     """Store the extractor's proposals for one source; decisions of people are kept as they are.
 
-    Call inside a transaction. Returns counts: created, updated, removed, linked.
+    Call inside a transaction. Returns counts: created, updated, removed, linked. ``plain``:
+    the candidates as JSON data (``model.plain_candidate``), if a worker made them already.
     """
+    from staat.analysis.findings.model import plain_candidate
+
     codebook_version = codebook_version or cb.current_version()
     themes = {t.code: t for t in cb.active_themes(codebook_version.codebook)}
     organisations = {o.code: o for o in Organisation.objects.all()}
@@ -263,43 +262,52 @@ def store_candidates(source: Source, candidates: Iterable, *, version: str,
     decided = [f for f in existing if f.pk in touched]
     untouched = {(f.char_start, f.char_end): f for f in existing if f.pk not in touched}
     counts = {"created": 0, "updated": 0, "removed": 0, "linked": 0}
-    to_create: list[tuple[Finding, object]] = []
-    to_update: list[tuple[Finding, object]] = []
+    kinds = set(Kind.values)
+    to_create: list[tuple[dict, object, dict]] = []  # (field values, candidate, suggestion)
+    to_update: list[tuple[Finding, object, dict]] = []
     linked: list[Finding] = []
-    for c in candidates:
-        if not (0 <= c.char_start < c.char_end <= len(text)) or c.kind not in Kind.values:
+    run_id = run.pk if run is not None else None
+    for i, c in enumerate(candidates):
+        if not (0 <= c.char_start < c.char_end <= len(text)) or c.kind not in kinds:
             log.warning("skipped an invalid proposal for source %s: %r", source.pk, c)
             continue
-        suggestion = candidate_json(c, version)
+        fields, explanation = plain[i] if plain is not None else plain_candidate(c)
+        suggestion = {**fields, "extractor_version": version}  # candidate_json
         target = _match_decided(c.char_start, c.char_end, decided)
         if target is not None:
             target.latest_suggestion = suggestion
             target.seen_in_version = version
             linked.append(target)
             continue
+        confidence = round(float(c.confidence), 4)
+        values = {
+            "kind": c.kind,
+            "char_start": c.char_start,
+            "char_end": c.char_end,
+            "page": c.page,
+            "passage_id": passages.get(c.passage_index),
+            "sentence_first": min(c.sentence_indices) if c.sentence_indices else None,
+            "sentence_last": max(c.sentence_indices) if c.sentence_indices else None,
+            "text": text[c.char_start:c.char_end],
+            "confidence": confidence,
+            "laws": suggestion["laws"],
+            "mentions": suggestion["organisations"],
+            "explanation": explanation,
+            "needs_review": confidence < limit,
+            "machine_suggestion": suggestion,
+            "latest_suggestion": {},
+            "codebook_version_id": codebook_version.pk,
+            "extractor_version": version,
+            "seen_in_version": version,
+            "run_id": run_id,
+        }
         finding = untouched.pop((c.char_start, c.char_end), None)
-        is_new = finding is None
-        if is_new:
-            finding = Finding(source=source, origin=Origin.MACHINE, status=Status.SUGGESTED)
-        finding.kind = c.kind
-        finding.char_start, finding.char_end = c.char_start, c.char_end
-        finding.page = c.page
-        finding.passage_id = passages.get(c.passage_index)
-        finding.sentence_first = min(c.sentence_indices) if c.sentence_indices else None
-        finding.sentence_last = max(c.sentence_indices) if c.sentence_indices else None
-        finding.text = text[c.char_start:c.char_end]
-        finding.confidence = round(float(c.confidence), 4)
-        finding.laws = suggestion["laws"]
-        finding.mentions = suggestion["organisations"]
-        finding.explanation = _plain(c.explanation)
-        finding.needs_review = finding.confidence < limit
-        finding.machine_suggestion = suggestion
-        finding.latest_suggestion = {}
-        finding.codebook_version = codebook_version
-        finding.extractor_version = version
-        finding.seen_in_version = version
-        finding.run = run
-        (to_create if is_new else to_update).append((finding, c))
+        if finding is None:
+            to_create.append((values, c, suggestion))
+        else:
+            for name, value in values.items():
+                setattr(finding, name, value)
+            to_update.append((finding, c, suggestion))
     # what no person touched and the extractor no longer proposes goes
     stale = [f.pk for f in untouched.values()]
     if stale:
@@ -310,45 +318,85 @@ def store_candidates(source: Source, candidates: Iterable, *, version: str,
     counts["linked"] = len(linked)
     if to_update:
         Finding.objects.bulk_update(
-            [f for f, _ in to_update],
+            [f for f, _, _ in to_update],
             ["kind", "page", "passage", "sentence_first", "sentence_last", "text", "confidence",
              "laws", "mentions", "explanation", "needs_review", "machine_suggestion",
              "latest_suggestion", "codebook_version", "extractor_version", "seen_in_version",
              "run", "updated_at"],
         )
-        FindingTheme.objects.filter(finding__in=[f for f, _ in to_update]).delete()
+        FindingTheme.objects.filter(finding__in=[f for f, _, _ in to_update]).delete()
         Finding.organisations.through.objects.filter(
-            finding_id__in=[f.pk for f, _ in to_update]
+            finding_id__in=[f.pk for f, _, _ in to_update]
         ).delete()
     counts["updated"] = len(to_update)
-    if to_create:
-        now = timezone.now()
-        for f, _ in to_create:
-            f.created_at = f.updated_at = now
-        created = Finding.objects.bulk_create([f for f, _ in to_create])
-        if not all(f.pk for f in created):  # backends that return no ids
-            by_span = {(f.char_start, f.char_end): f for f in source.findings.filter(
-                origin=Origin.MACHINE, status=Status.SUGGESTED)}
-            for f, _ in to_create:
-                f.pk = by_span[(f.char_start, f.char_end)].pk
+    created_ids = _insert_findings(source, [v for v, _, _ in to_create]) if to_create else []
     counts["created"] = len(to_create)
     theme_rows, org_rows = [], []
-    through = Finding.organisations.through
-    for finding, c in [*to_create, *to_update]:
+    org_codes = set(organisations)
+    pairs = [*zip(created_ids, to_create), *((f.pk, (f, c, sg)) for f, c, sg in to_update)]
+    for finding_id, (_, c, suggestion) in pairs:
         seen = set()
-        for ts in c.themes:
+        for ts, plain_ts in zip(c.themes, suggestion["themes"], strict=True):
             theme = themes.get(ts.code)
             if theme is None or ts.code in seen:
                 continue
             seen.add(ts.code)
-            theme_rows.append(FindingTheme(finding_id=finding.pk, theme=theme,
-                                           score=round(float(ts.score), 4),
-                                           evidence=_plain(list(ts.cues))))
-        for code in sorted({m.canonical for m in c.organisations} & set(organisations)):
-            org_rows.append(through(finding_id=finding.pk, organisation_id=organisations[code].pk))
-    FindingTheme.objects.bulk_create(theme_rows, batch_size=1000)
-    through.objects.bulk_create(org_rows, batch_size=1000)
+            # the theme's cues as in the suggestion: _plain(list(ts.cues))
+            theme_rows.append((finding_id, theme.pk, round(float(ts.score), 4),
+                               plain_ts["cues"]))
+        for code in sorted({m.canonical for m in c.organisations} & org_codes):
+            org_rows.append((finding_id, organisations[code].pk))
+    _insert_rows(FindingTheme, ("finding_id", "theme_id", "score", "evidence"), theme_rows)
+    _insert_rows(Finding.organisations.through, ("finding_id", "organisation_id"), org_rows)
     return counts
+
+
+def _insert_rows(model, columns: Sequence[str], rows: list[tuple]) -> None:
+    """Insert rows with one prepared statement: what ``bulk_create`` stores, without the
+    ORM's cost per row (large corpora have hundreds of thousands of findings). JSON and
+    date-time values are adapted as the ORM adapts them."""
+    if not rows:
+        return
+    by_attname = {f.attname: f for f in model._meta.concrete_fields}
+    fields = [by_attname[c] for c in columns]
+    ops = connection.ops
+    adapt = []
+    for i, f in enumerate(fields):
+        if isinstance(f, models.JSONField):
+            adapt.append((i, lambda v, e=f.encoder, a=ops.adapt_json_value: a(v, e)))
+        elif isinstance(f, models.DateTimeField):
+            adapt.append((i, functools.cache(lambda v, f=f: f.get_db_prep_value(v, connection))))
+    if adapt:
+        rows = [list(r) for r in rows]
+        for r in rows:
+            for i, convert in adapt:
+                r[i] = convert(r[i])
+    sql = "INSERT INTO {} ({}) VALUES ({})".format(
+        ops.quote_name(model._meta.db_table),
+        ", ".join(ops.quote_name(f.column) for f in fields),
+        ", ".join(["%s"] * len(fields)),
+    )
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), 2000):
+            cursor.executemany(sql, rows[start:start + 2000])
+
+
+def _insert_findings(source: Source, values: list[dict]) -> list[int]:
+    """Insert new machine findings (field values by attribute name); their ids in order."""
+    template = Finding(source=source, origin=Origin.MACHINE, status=Status.SUGGESTED)
+    now = timezone.now()
+    template.created_at = template.updated_at = now
+    fields = [f for f in Finding._meta.concrete_fields if not f.primary_key]
+    base = {f.attname: getattr(template, f.attname) for f in fields}
+    columns = [f.attname for f in fields]
+    _insert_rows(Finding, columns, [tuple({**base, **v}[c] for c in columns) for v in values])
+    # ids grow in the order of insertion; ``now`` tells this batch from earlier ones
+    ids = list(source.findings.filter(origin=Origin.MACHINE, created_at=now)
+               .order_by("pk").values_list("pk", flat=True))
+    if len(ids) != len(values):
+        raise RuntimeError(f"stored {len(values)} findings of source {source.pk} "
+                           f"but found {len(ids)}")
+    return ids
 
 
 def _requested(sources=None) -> list[Source]:
@@ -373,14 +421,28 @@ def sources_to_extract(sources=None, *, version: str, force: bool = False) -> li
 
 def run_extraction(sources=None, *, force: bool = False,
                    progress: Callable[[ExtractionRun, Source | None], None] | None = None,
-                   user=None, run: ExtractionRun | None = None) -> ExtractionRun:
+                   user=None, run: ExtractionRun | None = None,
+                   jobs: int | None = None) -> ExtractionRun:
     """Extract findings from ``sources`` (default: every source) that were not yet extracted
-    with the current extractor version (all of them with ``force``)."""
+    with the current extractor version (all of them with ``force``).
+
+    ``jobs`` (default ``STAAT_JOBS``, then only from ``MIN_ITEMS_FOR_WORKERS`` sources on):
+    with more than one, and more than one source to do, worker processes run the (pure)
+    extractor, trained once here and copied to each, on sources read from the database here,
+    while this process stores each source's findings in its own transaction, in the order of
+    the source ids; the result is the same as with ``jobs=1``, which does everything in this
+    process (as the web app's background run and the extraction after an upload do: a web
+    server should not start worker processes).
+    """
     run = run or ExtractionRun.objects.create(force=force, started_by=_user(user))
     run.status = ExtractionRun.RunStatus.RUNNING
     run.started_at = timezone.now()
     run.save()
+    pool, used = None, False
     try:
+        requested = len(_requested(sources))
+        if jobs_setting(jobs, requested) > 1 and not _extractor_cached():
+            pool = _start_workers(jobs_setting(jobs, requested))  # start while it trains
         extractor = get_extractor()
         version = str(extractor.version)
         run.extractor_name = extractor_name()
@@ -393,27 +455,19 @@ def run_extraction(sources=None, *, force: bool = False,
             progress(run, None)
         codebook_version = cb.current_version()
         orgs = organisation_defs()
-        for stub in todo:
-            source = Source.objects.get(pk=stub.pk)
-            doc = document_input(source)
-            candidates = list(extractor.extract(doc, organisations=orgs))
-            with transaction.atomic():
-                counts = store_candidates(source, candidates, version=version, run=run,
-                                          codebook_version=codebook_version)
-                SourceExtraction.objects.update_or_create(
-                    source=source, extractor_version=version,
-                    defaults={"content_key": content_key(source), "run": run,
-                              "candidates": len(candidates)},
-                )
-                run.sources_done += 1
-                run.sentences += len(doc.sentences)
-                run.findings_created += counts["created"]
-                run.findings_updated += counts["updated"]
-                run.findings_removed += counts["removed"]
-                run.findings_linked += counts["linked"]
-                run.save()
-            if progress:
-                progress(run, source)
+        jobs = jobs_setting(jobs, len(todo))
+        if jobs <= 1:
+            for stub in todo:
+                source = Source.objects.get(pk=stub.pk)
+                doc = document_input(source)
+                candidates = list(extractor.extract(doc, organisations=orgs))
+                _store_source(run, source, doc, candidates, version, codebook_version)
+                if progress:
+                    progress(run, source)
+        else:
+            pool, used = pool or _start_workers(jobs), True
+            _extract_in_workers(run, todo, extractor, orgs, pool, jobs, version,
+                                codebook_version, progress)
         refresh_review_flags()
         run.status = ExtractionRun.RunStatus.DONE
     except Exception as exc:
@@ -422,9 +476,80 @@ def run_extraction(sources=None, *, force: bool = False,
         run.finished_at = timezone.now()
         run.save()
         raise
+    finally:
+        if pool is not None:  # not waiting for workers started in vain
+            pool.shutdown(wait=used, cancel_futures=True)
     run.finished_at = timezone.now()
     run.save()
     return run
+
+
+def _store_source(run: ExtractionRun, source: Source, doc, candidates: list, version: str,
+                  codebook_version: CodebookVersion, plain=None) -> None:
+    """Store one source's proposals and its idempotency key in one transaction."""
+    with transaction.atomic():
+        counts = store_candidates(source, candidates, version=version, run=run,
+                                  codebook_version=codebook_version, plain=plain)
+        SourceExtraction.objects.update_or_create(
+            source=source, extractor_version=version,
+            defaults={"content_key": content_key(source), "run": run,
+                      "candidates": len(candidates)},
+        )
+        run.sources_done += 1
+        run.sentences += len(doc.sentences)
+        run.findings_created += counts["created"]
+        run.findings_updated += counts["updated"]
+        run.findings_removed += counts["removed"]
+        run.findings_linked += counts["linked"]
+        run.save()
+
+
+def _start_workers(jobs: int) -> ProcessPoolExecutor:
+    """A pool of ``jobs`` extraction workers, started now (they take a few seconds to load
+    their libraries). They are forked from the parser sandbox's fork server (a fresh
+    interpreter): they share no database connection or thread with this process and need
+    no database."""
+    from staat.analysis.findings import model
+
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=worker_context(),
+                               initializer=model.warm_up_worker)
+    for _ in range(jobs):  # a pool starts a worker per task submitted while none is idle
+        pool.submit(model.warm_up_worker)
+    return pool
+
+
+def _extract_in_workers(run, todo, extractor, orgs, pool, jobs, version, codebook_version,
+                        progress) -> None:
+    """The loop of :func:`run_extraction` with the extractor in ``jobs`` worker processes.
+
+    Sources are read here and handed to the workers a few ahead of the one being stored;
+    results are stored in the order of ``todo``.
+    """
+    from staat.analysis.findings import model
+
+    window = 2 * jobs
+    ahead: dict[int, tuple[Source, object, Future]] = {}
+    # the trained model goes to the workers through a file, read once by each
+    handover = tempfile.NamedTemporaryFile(prefix="staat-extractor-", suffix=".pickle")
+    pickle.dump((extractor, orgs), handover, protocol=pickle.HIGHEST_PROTOCOL)
+    handover.flush()
+    try:
+        submitted = 0
+        for i in range(len(todo)):
+            while submitted < len(todo) and submitted < i + window:
+                source = Source.objects.get(pk=todo[submitted].pk)
+                doc = document_input(source)
+                ahead[submitted] = (source, doc,
+                                    pool.submit(model.extract_in_worker, handover.name, doc))
+                submitted += 1
+            source, doc, future = ahead.pop(i)
+            candidates, plain = future.result()
+            _store_source(run, source, doc, candidates, version, codebook_version, plain)
+            if progress:
+                progress(run, source)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+        handover.close()
 
 
 def refresh_review_flags() -> int:
@@ -448,7 +573,8 @@ def start_background_run(*, user=None, force: bool = False, sources=None) -> Ext
     def work():
         close_old_connections()
         try:
-            run_extraction(ids, force=force, run=ExtractionRun.objects.get(pk=run.pk))
+            # jobs=1: no worker processes from inside the web server
+            run_extraction(ids, force=force, run=ExtractionRun.objects.get(pk=run.pk), jobs=1)
         except Exception:  # noqa: BLE001 - recorded on the run; nothing else to tell
             log.exception("extraction run %s failed", run.pk)
         finally:
@@ -471,7 +597,7 @@ def after_ingest(source: Source) -> None:
 
     def extract():
         try:
-            run_extraction([pk])
+            run_extraction([pk], jobs=1)
         except Exception:  # noqa: BLE001 - the upload stands; the run records the error
             log.exception("automatic extraction of source %s failed", pk)
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import dj_database_url
@@ -58,6 +59,17 @@ REVIEW_THRESHOLD = float(
         "Machine findings with a confidence (0-1) below this value go to the review queue.",
     )
 )
+_jobs = int(
+    declare(
+        "STAAT_JOBS",
+        "0",
+        "Worker processes that `staat ingest` and `staat extract` use side by side (their "
+        "`--jobs` option overrides it). 0: the number of CPUs, at most 4; 1: no worker "
+        "processes, everything in one process.",
+    )
+)
+_cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+JOBS = _jobs if _jobs > 0 else min(_cpus, 4)
 EXTRACT_AFTER_INGEST = declare(
     "STAAT_EXTRACT_AFTER_INGEST",
     "sync",

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from django.db import connection, transaction
 from staat.core import audit
 from staat.core.models import Organisation
 from staat.nlp import lemmas, segment as segmenter
+from staat.nlp.document import SegmentedDocument
 from staat.nlp.language import detect_language
 from staat.sources import storage
 from staat.sources.models import (
@@ -31,6 +33,7 @@ from staat.sources.models import (
 )
 from staat.sources.parsers import Limits, parse_file
 from staat.sources.parsers.errors import IngestError
+from staat.sources.parsers.sandbox import worker_context
 
 SEGMENTER_VERSION = getattr(segmenter, "VERSION", "1")
 EDITABLE_FIELDS = (
@@ -65,6 +68,37 @@ class IngestResult:
     @property
     def ok(self) -> bool:
         return self.error is None
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """What the pure part of ingest makes of a file: everything ``_store`` needs."""
+
+    title: str  # from the file (used when the person gave none)
+    authors: str
+    file_format: str
+    metadata: dict
+    page_count: int
+    document: SegmentedDocument
+    search_terms: tuple[str, ...]  # one per passage of ``document``
+    language: str
+
+
+#: With the default number of jobs, worker processes are used from this many items (files,
+#: sources) on: starting a worker (a fresh interpreter loading its libraries) costs a few
+#: seconds of CPU, about as much as reading a few files. An explicit ``jobs`` always counts.
+MIN_ITEMS_FOR_WORKERS = 8
+
+
+def jobs_setting(jobs: int | None = None, items: int | None = None) -> int:
+    """How many worker processes to use: ``jobs`` if given, else ``STAAT_JOBS`` (then 1 for
+    fewer than :data:`MIN_ITEMS_FOR_WORKERS` ``items``); at least 1, at most ``items``."""
+    if jobs is None:
+        jobs = getattr(settings, "JOBS", 1)
+        if items is not None and items < MIN_ITEMS_FOR_WORKERS:
+            jobs = 1
+    jobs = max(1, int(jobs))
+    return jobs if items is None else max(1, min(jobs, items))
 
 
 def current_limits() -> Limits:
@@ -121,24 +155,130 @@ def ingest_file(
     path = Path(path)
     filename = original_filename or path.name
     try:
-        if meta.kind not in SourceKind.values:
-            raise IngestError(
-                "invalid_kind",
-                f"{filename}: unknown kind '{meta.kind}'",
-                params={"filename": filename, "kind": meta.kind},
-            )
-        organisations = resolve_organisations(meta.organisations, filename)
-        sha = storage.sha256_of(path)
+        organisations, sha = _check(path, filename, meta)
         existing = Source.objects.filter(sha256=sha).first()
         if existing is not None:
             return IngestResult(filename, existing, duplicate=True)
-        parsed = parse_file(path, filename=filename, limits=limits or current_limits())
-        document = segmenter.segment(parsed)
-        source = _store(path, sha, filename, parsed, document, meta, organisations, user)
+        prepared = _prepare(path, filename, limits or current_limits())
+        source = _store(path, sha, filename, prepared, meta, organisations, user)
     except IngestError as error:
         return IngestResult(filename, error=error)
     _after_ingest(source)
     return IngestResult(filename, source)
+
+
+def ingest_files(
+    items: Sequence[tuple[Path, SourceMetadata]],
+    *,
+    jobs: int | None = None,
+    user=None,
+    progress: Callable[[IngestResult], None] | None = None,
+) -> list[IngestResult]:
+    """:func:`ingest_file` for many files, with ``jobs`` worker processes (default
+    ``STAAT_JOBS``, then only from :data:`MIN_ITEMS_FOR_WORKERS` files on) parsing,
+    segmenting and indexing files ahead of the one being stored.
+
+    The results (and the stored sources, their ids included) are those of calling
+    :func:`ingest_file` on each item in turn: this process stores each file in its own
+    transaction, in the order given, and reports each (``progress(result)``) in that order.
+    Bad input never raises (see ``IngestResult.error``); the workers are forked from the
+    parser sandbox's fork server, so they inherit no database connection or thread.
+    """
+    items = [(Path(p), meta) for p, meta in items]
+    jobs = jobs_setting(jobs, len(items))
+    if jobs <= 1:
+        results = []
+        for path, meta in items:
+            results.append(ingest_file(path, meta, user=user))
+            if progress:
+                progress(results[-1])
+        return results
+    import django
+
+    limits = current_limits()
+    window = 2 * jobs  # files parsed ahead of the one being stored
+    results: list[IngestResult] = []
+    ahead: dict[int, Future | IngestResult] = {}
+    checked: dict[int, tuple[list[Organisation], str]] = {}
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=worker_context(),
+                               initializer=django.setup)
+    try:
+        submitted = 0
+        for i, (path, meta) in enumerate(items):
+            while submitted < len(items) and submitted < i + window:
+                sub_path, sub_meta = items[submitted]
+                try:
+                    checked[submitted] = _check(sub_path, sub_path.name, sub_meta)
+                    if Source.objects.filter(sha256=checked[submitted][1]).exists():
+                        ahead[submitted] = IngestResult(sub_path.name)  # decided when stored
+                    else:
+                        ahead[submitted] = pool.submit(_prepare, sub_path, sub_path.name, limits)
+                except IngestError as error:
+                    ahead[submitted] = IngestResult(sub_path.name, error=error)
+                submitted += 1
+            result = _store_prepared(path, meta, ahead.pop(i), checked.pop(i, None), user)
+            results.append(result)
+            if progress:
+                progress(result)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+    return results
+
+
+def _store_prepared(path: Path, meta: SourceMetadata, ahead: Future | IngestResult,
+                    checked: tuple[list[Organisation], str] | None, user) -> IngestResult:
+    """The second half of :func:`ingest_file` for a file prepared by a worker."""
+    filename = path.name
+    if isinstance(ahead, IngestResult) and ahead.error is not None:
+        return ahead
+    organisations, sha = checked
+    existing = Source.objects.filter(sha256=sha).first()
+    if existing is not None:  # stored before, or earlier in this batch
+        if isinstance(ahead, Future):
+            ahead.cancel()
+        return IngestResult(filename, existing, duplicate=True)
+    try:
+        if not isinstance(ahead, Future):  # was present when checked, deleted since
+            ahead = None
+        prepared = ahead.result() if ahead else _prepare(path, filename, current_limits())
+        source = _store(path, sha, filename, prepared, meta, organisations, user)
+    except IngestError as error:
+        return IngestResult(filename, error=error)
+    _after_ingest(source)
+    return IngestResult(filename, source)
+
+
+def _check(path: Path, filename: str, meta: SourceMetadata) -> tuple[list[Organisation], str]:
+    """The checks before parsing: kind, organisations; returns those and the file's hash."""
+    if meta.kind not in SourceKind.values:
+        raise IngestError(
+            "invalid_kind",
+            f"{filename}: unknown kind '{meta.kind}'",
+            params={"filename": filename, "kind": meta.kind},
+        )
+    organisations = resolve_organisations(meta.organisations, filename)
+    return organisations, storage.sha256_of(path)
+
+
+def _prepare(path: Path, filename: str, limits: Limits) -> _Prepared:
+    """The part of ingest that needs no database: parse (sandboxed), segment, index.
+
+    Runs in this process (:func:`ingest_file`) or in a worker (:func:`ingest_files`).
+    """
+    parsed = parse_file(path, filename=filename, limits=limits)
+    document = segmenter.segment(parsed)
+    text = document.text
+    return _Prepared(
+        title=_title_from(parsed, filename),
+        authors=parsed.authors,
+        file_format=parsed.metadata.get("format", ""),
+        metadata={k: v for k, v in parsed.metadata.items() if _jsonable(v)},
+        page_count=parsed.page_count,
+        document=document,
+        search_terms=tuple(index_terms(text[p.char_start:p.char_end], p.heading_path)
+                           for p in document.passages),
+        language=detect_language(text),
+    )
 
 
 def _after_ingest(source: Source) -> None:
@@ -148,34 +288,34 @@ def _after_ingest(source: Source) -> None:
     after_ingest(source)
 
 
-def _store(path, sha, filename, parsed, document, meta, organisations, user) -> Source:
-    title = meta.title.strip() or _title_from(parsed, filename)
-    fmt = parsed.metadata.get("format", "")
+def _store(path, sha, filename, prepared: _Prepared, meta, organisations, user) -> Source:
+    title = meta.title.strip() or prepared.title
+    document = prepared.document
     written = False
     try:
         with transaction.atomic():
             source = Source.objects.create(
                 sha256=sha,
                 original_filename=filename[:255],
-                file_format=fmt,
+                file_format=prepared.file_format,
                 size_bytes=path.stat().st_size,
                 kind=meta.kind,
                 title=title,
-                authors=(meta.authors or parsed.authors)[:500],
+                authors=(meta.authors or prepared.authors)[:500],
                 institution=meta.institution[:300],
                 publication_date=meta.publication_date,
                 year=infer_year(meta, title, filename),
-                language=detect_language(document.text),
+                language=prepared.language,
                 summary=meta.summary,
                 status=meta.status,
-                page_count=parsed.page_count,
+                page_count=prepared.page_count,
                 text=document.text,
                 segmenter_version=SEGMENTER_VERSION,
-                metadata={k: v for k, v in parsed.metadata.items() if _jsonable(v)},
+                metadata=prepared.metadata,
                 uploaded_by=user if getattr(user, "is_authenticated", False) else None,
             )
             source.organisations.set(organisations)
-            save_segments(source, document)
+            save_segments(source, document, prepared.search_terms)
             audit.record(
                 user or "system",
                 "create",
@@ -198,9 +338,13 @@ def _jsonable(value) -> bool:
     return isinstance(value, (str, int, float, bool, type(None), list, dict))
 
 
-def save_segments(source: Source, document) -> None:
-    """Replace the pages, passages and sentences of ``source`` with those of ``document``."""
+def save_segments(source: Source, document, search_terms: Sequence[str] | None = None) -> None:
+    """Replace the pages, passages and sentences of ``source`` with those of ``document``
+    (``search_terms``: the passages' :func:`index_terms`, if already computed)."""
     text = document.text
+    if search_terms is None:
+        search_terms = [index_terms(text[p.char_start:p.char_end], p.heading_path)
+                        for p in document.passages]
     source.pages.all().delete()
     source.sentences.all().delete()
     source.passages.all().delete()
@@ -220,9 +364,9 @@ def save_segments(source: Source, document) -> None:
                 char_start=p.char_start,
                 char_end=p.char_end,
                 text=text[p.char_start:p.char_end],
-                search_terms=index_terms(text[p.char_start:p.char_end], p.heading_path),
+                search_terms=terms,
             )
-            for p in document.passages
+            for p, terms in zip(document.passages, search_terms, strict=True)
         ],
         batch_size=500,
     )

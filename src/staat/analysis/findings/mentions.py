@@ -190,14 +190,31 @@ def _org_patterns(organisations: tuple[OrganisationDef, ...]):
                 exact.setdefault(name, org.code)
             else:
                 folded.setdefault(name.lower(), org.code)
+    # (pattern, names, case-folded, needles): a pattern can only match where one of its
+    # needles occurs, a quick test that saves most regex scans. Exact names are needles as
+    # they are; folded names only if all are ASCII, and then only for ASCII text (where
+    # IGNORECASE means no more than equal lowercase letters).
     pats = []
     if exact:
         alt = "|".join(re.escape(n) for n in sorted(exact, key=len, reverse=True))
-        pats.append((re.compile(rf"(?<![\w]){alt}(?![\w])"), exact, False))
+        pats.append((re.compile(rf"(?<![\w]){alt}(?![\w])"), exact, False, tuple(exact)))
     if folded:
         alt = "|".join(re.escape(n) for n in sorted(folded, key=len, reverse=True))
-        pats.append((re.compile(rf"(?<![\w]){alt}(?![\w])", re.IGNORECASE), folded, True))
+        needles = tuple(folded) if all(n.isascii() for n in folded) else None
+        pats.append((re.compile(rf"(?<![\w]){alt}(?![\w])", re.IGNORECASE), folded, True,
+                     needles))
     return tuple(pats)
+
+
+_LAST_PATTERNS: list = [None, ()]  # [organisations, their patterns]: the last ones used
+
+
+def _patterns_of(organisations: Sequence[OrganisationDef]):
+    """``_org_patterns`` for the same sequence as last time without hashing it again."""
+    if organisations is not _LAST_PATTERNS[0]:
+        _LAST_PATTERNS[1] = _org_patterns(tuple(organisations))
+        _LAST_PATTERNS[0] = organisations
+    return _LAST_PATTERNS[1]
 
 
 def find_organisations(
@@ -213,7 +230,16 @@ def find_organisations(
     if not organisations:
         return []
     found: list[tuple[int, int, str]] = []
-    for rx, names, fold in _org_patterns(tuple(organisations)):
+    lowered = None
+    for rx, names, fold, needles in _patterns_of(organisations):
+        if not fold:
+            if not any(n in text for n in needles):
+                continue
+        elif needles is not None and text.isascii():
+            if lowered is None:
+                lowered = text.lower()
+            if not any(n in lowered for n in needles):
+                continue
         for m in rx.finditer(text):
             key = m.group().lower() if fold else m.group()
             found.append((m.start(), m.end(), names[key]))

@@ -33,10 +33,12 @@ most :data:`MAX_MERGE` sentences; the explanation notes say so.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
+import pickle
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import pairwise
@@ -532,9 +534,23 @@ class Extractor:
                    label=k[2]) for k, v in pro + con + extra]
         return tuple(out)
 
+    def _strong_theme_words(self) -> dict[int, dict[int, float]]:
+        """Per theme with a model: its lemma features weighing more than 0.5 (feature index
+        -> weight), worked out once instead of looked up per sentence."""
+        strong = self.__dict__.get("_theme_strong")
+        if strong is None:
+            strong = {}
+            for m, j in enumerate(self._theme_modelled):
+                w = self._theme_W[m]
+                strong[j] = {int(fi): float(w[fi]) for fi in np.flatnonzero(w > 0.5)}
+            self._theme_strong = strong
+        return strong
+
     def _theme_score_objs(self, s: _Sent, row: np.ndarray, offset: int) -> tuple[ThemeScore, ...]:
         out = []
         a = s.a
+        strong = self._strong_theme_words()
+        words: list[tuple[int, int]] | None = None  # (token, feature) of the content lemmas
         for j in self._select_themes(row):
             code = self._theme_codes[j]
             cues: list[Cue] = []
@@ -547,17 +563,18 @@ class Extractor:
                     continue
                 seen.add((st, en))
                 cues.append(Cue(a.text[st:en], 1.0, offset + st, offset + en, code))
-            if j in self._theme_modelled and len(cues) < 2:
-                m = self._theme_modelled.index(j)
-                w = self._theme_W[m]
-                fidx = self._tf_index
-                best = []
-                for i, x in enumerate(a.lemmas):
-                    if x in STOPWORDS or not x[0].isalpha() or len(x) < 3:
-                        continue
-                    fi = fidx.get("w:" + x)
-                    if fi is not None and w[fi] > 0.5:
-                        best.append((-float(w[fi]), i))
+            if j in strong and len(cues) < 2:
+                weights = strong[j]
+                if words is None:
+                    fidx = self._tf_index
+                    words = []
+                    for i, x in enumerate(a.lemmas):
+                        if x in STOPWORDS or not x[0].isalpha() or len(x) < 3:
+                            continue
+                        fi = fidx.get("w:" + x)
+                        if fi is not None:
+                            words.append((i, fi))
+                best = [(-weights[fi], i) for i, fi in words if fi in weights]
                 for negw, i in sorted(best):
                     st, en = a.spans[i]
                     if (st, en) in seen:
@@ -727,6 +744,111 @@ class Extractor:
         if shared:
             return "shares theme cues (" + ", ".join(shared) + ")"
         return ""
+
+
+# --- plain data --------------------------------------------------------------------------
+
+def plain(value):
+    """Dataclasses, tuples and numpy numbers as JSON data; floats rounded to 4 decimals
+    (what the findings app stores: ``Finding.explanation``, ``machine_suggestion``, …)."""
+    convert = _CONVERTERS.get(type(value))
+    if convert is None:
+        convert = _converter(type(value))
+    return convert(value)
+
+
+def _same(value):
+    return value
+
+
+def _plain_float(value: float) -> float:
+    return round(value, 4)
+
+
+def _plain_list(value) -> list:
+    out = []
+    get = _CONVERTERS.get
+    for v in value:
+        convert = get(type(v)) or _converter(type(v))
+        out.append(convert(v))
+    return out
+
+
+def _plain_dict(value: dict) -> dict:
+    return {str(k): plain(v) for k, v in value.items()}
+
+
+_CONVERTERS: dict[type, Callable] = {
+    float: _plain_float, str: _same, int: _same, bool: _same, type(None): _same,
+    list: _plain_list, tuple: _plain_list, dict: _plain_dict,
+}
+
+
+def _converter(kind: type) -> Callable:
+    """The conversion of values of type ``kind`` (made once per type and kept)."""
+    if dataclasses.is_dataclass(kind):
+        names = tuple(f.name for f in dataclasses.fields(kind))
+
+        def convert(value):
+            get = _CONVERTERS.get
+            out = {}
+            for n in names:
+                v = getattr(value, n)
+                out[n] = (get(type(v)) or _converter(type(v)))(v)
+            return out
+    elif hasattr(kind, "item"):  # numpy scalars
+        def convert(value):
+            return plain(value.item())
+    else:
+        convert = _same
+    _CONVERTERS[kind] = convert
+    return convert
+
+
+def plain_candidate(candidate: Candidate) -> tuple[dict, object]:
+    """A candidate as JSON data: (every field but the explanation, the explanation)."""
+    names = _CANDIDATE_FIELDS.get(type(candidate))
+    if names is None:
+        names = tuple(f.name for f in dataclasses.fields(candidate) if f.name != "explanation")
+        _CANDIDATE_FIELDS[type(candidate)] = names
+    return {k: plain(getattr(candidate, k)) for k in names}, plain(candidate.explanation)
+
+
+_CANDIDATE_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+# --- worker processes ------------------------------------------------------------------
+
+_WORKER: tuple[str, Extractor, tuple[OrganisationDef, ...]] | None = None
+
+
+def warm_up_worker() -> None:
+    """Prepare a worker process for :func:`extract_in_worker`: load the word lists and
+    patterns extraction uses, and keep numerical libraries to one thread (several workers,
+    each with a BLAS thread pool, would fight over the cores for matrices too small to gain).
+    The initializer of the pool; it may run before the extractor is trained."""
+    from threadpoolctl import threadpool_limits  # installed with scikit-learn
+
+    threadpool_limits(limits=1)
+    analyse("De uitvoering van artikel 4:84 Awb.")
+    heading_hint(("Knelpunten",))
+    find_laws("artikel 4:84 van de Awb")
+
+
+def extract_in_worker(path: str, doc: DocumentInput
+                      ) -> tuple[list[Candidate], list[tuple[dict, object]]]:
+    """``Extractor.extract`` with the extractor and organisations pickled in the file
+    ``path`` (``pickle.dump((extractor, organisations), file)``, read once per process);
+    returns the candidates and, made here to spare the process that stores them,
+    :func:`plain_candidate` of each."""
+    global _WORKER
+    if _WORKER is None or _WORKER[0] != path:
+        with open(path, "rb") as fh:
+            extractor, organisations = pickle.load(fh)  # noqa: S301 - written by our parent
+        _WORKER = (path, extractor, tuple(organisations))
+    _, extractor, organisations = _WORKER
+    candidates = extractor.extract(doc, organisations=organisations)
+    return candidates, [plain_candidate(c) for c in candidates]
 
 
 def _dedupe_cues(cues: Sequence[Cue]) -> list[Cue]:

@@ -88,6 +88,22 @@ class _Process(ForkServerProcess):
         return _Popen(process_obj)
 
 
+class _WorkerContext(multiprocessing.context.ForkServerContext):
+    Process = _Process
+
+
+def worker_context() -> multiprocessing.context.BaseContext:
+    """A context for pools of worker processes (``ProcessPoolExecutor(mp_context=...)``).
+
+    Its processes are forked from the same fork server as the parsers: a fresh interpreter
+    with the parser modules loaded, holding none of the caller's database connections or
+    threads, and without re-running the caller's ``__main__``. Unlike a parse, a worker
+    has no time or memory limit of its own; the parses it starts are sandboxed as usual.
+    """
+    _context()  # sets the fork server's preload before it first starts
+    return _WorkerContext()
+
+
 def _set_limit(kind: int, soft: int, hard: int | None = None) -> None:
     _, current_hard = resource.getrlimit(kind)
     hard = soft if hard is None else hard

@@ -19,8 +19,13 @@ class Command(BaseCommand):
                             help="only this source (repeat for several)")
         parser.add_argument("--force", action="store_true",
                             help="extract again even if this extractor version already ran")
+        parser.add_argument("--jobs", type=int, default=None, metavar="N",
+                            help="worker processes running the extractor side by side "
+                                 "(default: the STAAT_JOBS setting)")
 
     def handle(self, *args, **opts):
+        if opts["jobs"] is not None and opts["jobs"] < 1:
+            raise CommandError("--jobs must be at least 1")
         sources = None
         if opts["source"]:
             found = set(Source.objects.filter(pk__in=opts["source"]).values_list("pk", flat=True))
@@ -39,7 +44,8 @@ class Command(BaseCommand):
                 bar.update(1)
 
         try:
-            run = services.run_extraction(sources, force=opts["force"], progress=progress)
+            run = services.run_extraction(sources, force=opts["force"], progress=progress,
+                                          jobs=opts["jobs"])
         finally:
             if bar is not None:
                 bar.close()

@@ -11,7 +11,7 @@ from tqdm import tqdm
 
 from staat.sources.models import SourceKind, SourceStatus
 from staat.sources.parsers import EXTENSIONS
-from staat.sources.services import SourceMetadata, ingest_file
+from staat.sources.services import SourceMetadata, ingest_files
 
 
 def expand(paths: list[str]) -> list[Path]:
@@ -42,6 +42,9 @@ class Command(BaseCommand):
         parser.add_argument("--publication-date", type=dt.date.fromisoformat)
         parser.add_argument("--published", action="store_true",
                             help="mark as published (visible to the public)")
+        parser.add_argument("--jobs", type=int, default=None, metavar="N",
+                            help="worker processes reading files side by side "
+                                 "(default: the STAAT_JOBS setting)")
 
     def handle(self, *args, **opts):
         files = expand(opts["paths"])
@@ -60,11 +63,18 @@ class Command(BaseCommand):
             publication_date=opts["publication_date"],
             status=SourceStatus.PUBLISHED if opts["published"] else SourceStatus.DRAFT,
         )
+        if opts["jobs"] is not None and opts["jobs"] < 1:
+            raise CommandError("--jobs must be at least 1")
         added = duplicates = 0
         failures = []
-        bar = tqdm(files, desc="ingest", unit="file", disable=len(files) < 2, file=self.stderr)
-        for path in bar:
-            result = ingest_file(path, meta)
+        bar = tqdm(total=len(files), desc="ingest", unit="file", disable=len(files) < 2,
+                   file=self.stderr)
+        paths = iter(files)
+
+        def report(result):
+            nonlocal added, duplicates
+            path = next(paths)
+            bar.update(1)
             if result.error:
                 failures.append(result)
                 bar.write(self.style.ERROR(f"FAILED {result.error.message}"))
@@ -77,6 +87,11 @@ class Command(BaseCommand):
                 s = result.source
                 bar.write(f"added {path} as source {s.pk}: {s.title} "
                           f"({s.page_count} p., {s.passages.count()} passages)")
+
+        try:
+            ingest_files([(path, meta) for path in files], jobs=opts["jobs"], progress=report)
+        finally:
+            bar.close()
         summary = f"{added} added, {duplicates} already present, {len(failures)} failed"
         if failures:
             raise CommandError(summary)
