@@ -13,7 +13,6 @@ from functools import lru_cache
 
 from .codebook import load_default_codebook
 from .documents import document_from_segmented
-from .evaluation import EvaluationReport, cross_validate, evaluate
 from .labels import LabelledSentence, default_labels, heldout_labels, read_labels, write_labels
 from .mentions import find_laws, find_organisations
 from .model import CODE_VERSION, EXTRACTOR_NAME, Extractor
@@ -62,6 +61,19 @@ __all__ = [
     "read_labels",
     "write_labels",
 ]
+
+
+_LAZY = {"EvaluationReport", "cross_validate", "evaluate"}
+
+
+def __getattr__(name: str):
+    """The evaluation (scikit-learn metrics, pandas) is imported when first asked for, so a
+    process that only extracts, such as an extraction worker, starts quickly."""
+    if name in _LAZY:
+        from . import evaluation
+
+        return getattr(evaluation, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @lru_cache(maxsize=8)

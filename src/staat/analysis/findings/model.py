@@ -45,8 +45,6 @@ from itertools import pairwise
 
 import numpy as np
 from scipy import sparse
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
 
 from staat.nlp.lemmas import STOPWORDS
 from staat.nlp.lemmas import lemmas as _lemmas
@@ -171,30 +169,35 @@ class Extractor:
         self._theme_codes = tuple(t.code for t in self.codebook)
         self.version = _version(labels, self.codebook)
 
+        # scikit-learn is needed for training only: the trained extractor keeps plain arrays
+        # and dictionaries, so a process that only extracts (a worker) never imports it.
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.linear_model import LogisticRegression
+
         sents = [self._prepare(lab.text, split_context(lab.context)) for lab in labels]
         y = [lab.kind for lab in labels]
-        self._vec = TfidfVectorizer(analyzer=_identity, sublinear_tf=True, lowercase=False)
-        X = self._vec.fit_transform([s.feats for s in sents])
-        self._clf = LogisticRegression(C=C_KIND, class_weight="balanced", max_iter=1000,
+        vec = TfidfVectorizer(analyzer=_identity, sublinear_tf=True, lowercase=False)
+        X = vec.fit_transform([s.feats for s in sents])
+        clf = LogisticRegression(C=C_KIND, class_weight="balanced", max_iter=1000,
                                        solver="newton-cg", random_state=seed)
-        self._clf.fit(X, y)
-        self._classes = tuple(str(c) for c in self._clf.classes_)
-        self._coef = self._clf.coef_.astype(np.float64)
-        self._intercept = self._clf.intercept_.astype(np.float64)
+        clf.fit(X, y)
+        self._classes = tuple(str(c) for c in clf.classes_)
+        self._coef = clf.coef_.astype(np.float64)
+        self._intercept = clf.intercept_.astype(np.float64)
         if self._coef.shape[0] == 1:  # binary problem: make it two rows
             self._coef = np.vstack([-self._coef, self._coef]) / 2
             self._intercept = np.array([-self._intercept[0], self._intercept[0]]) / 2
-        self._feature_names = [str(n) for n in self._vec.get_feature_names_out()]
-        self._vocab = {str(k): int(v) for k, v in self._vec.vocabulary_.items()}
-        self._idf = np.asarray(self._vec.idf_, dtype=np.float64)
+        self._feature_names = [str(n) for n in vec.get_feature_names_out()]
+        self._vocab = {str(k): int(v) for k, v in vec.vocabulary_.items()}
+        self._idf = np.asarray(vec.idf_, dtype=np.float64)
         self._describe_features()
 
         # themes: one-vs-rest on the finding sentences
         tl = [(s, lab) for s, lab in zip(sents, labels) if lab.kind != NONE]
-        self._tvec = TfidfVectorizer(analyzer=_identity, sublinear_tf=True, lowercase=False)
+        tvec = TfidfVectorizer(analyzer=_identity, sublinear_tf=True, lowercase=False)
         W, b, modelled = [], [], []
         if tl:
-            TX = self._tvec.fit_transform([self._theme_feats(s) for s, _ in tl])
+            TX = tvec.fit_transform([self._theme_feats(s) for s, _ in tl])
             for j, code in enumerate(self._theme_codes):
                 yy = np.array([code in lab.themes for _, lab in tl], dtype=int)
                 if yy.sum() < MIN_THEME_POSITIVES or yy.sum() == len(yy):
@@ -209,11 +212,11 @@ class Extractor:
         self._theme_W = np.array(W) if W else np.zeros((0, 0))
         self._theme_b = np.array(b) if b else np.zeros(0)
         self._theme_feature_names = (
-            self._tvec.get_feature_names_out() if tl else np.array([], dtype=object)
+            tvec.get_feature_names_out() if tl else np.array([], dtype=object)
         )
         self._tf_index = {str(n): i for i, n in enumerate(self._theme_feature_names)}
-        self._tvocab = {str(k): int(v) for k, v in getattr(self._tvec, "vocabulary_", {}).items()}
-        self._tidf = np.asarray(getattr(self._tvec, "idf_", np.zeros(0)), dtype=np.float64)
+        self._tvocab = {str(k): int(v) for k, v in getattr(tvec, "vocabulary_", {}).items()}
+        self._tidf = np.asarray(getattr(tvec, "idf_", np.zeros(0)), dtype=np.float64)
         return self
 
     def with_organisations(self, organisations: Sequence[OrganisationDef]) -> Extractor:
