@@ -151,3 +151,42 @@ def test_ingest_command_refuses_zero_jobs(org):
     with pytest.raises(CommandError, match="--jobs"):
         call_command("ingest", str(FIXTURES / "report.md"), "--jobs", "0")
     assert Source.objects.count() == 0
+
+
+def test_ingest_command_extracts_the_new_sources_together(org, settings, capsys,
+                                                          django_capture_on_commit_callbacks):
+    """With extraction after ingest on, a multi-file ingest runs one extraction over the new
+    sources after the last file (in worker processes), not one per file; a file already
+    present is not extracted again."""
+    from staat.findings.models import ExtractionRun, Finding
+
+    settings.EXTRACT_AFTER_INGEST = "sync"
+    with django_capture_on_commit_callbacks(execute=True):
+        first = ingest_file(DEMO / "2023" / "2023-lvu-stand.pdf", SourceMetadata(kind="stand"))
+    assert first.ok and ExtractionRun.objects.count() == 1
+    call_command("ingest", str(DEMO / "2023"), "--kind", "stand", "--jobs", "2")
+    runs = list(ExtractionRun.objects.order_by("pk"))
+    assert len(runs) == 2
+    new = Source.objects.exclude(pk=first.source.pk)
+    assert runs[1].sources_total == new.count() > 1
+    assert set(Finding.objects.values_list("source_id", flat=True)) == set(
+        Source.objects.values_list("pk", flat=True))
+    assert "findings:" in capsys.readouterr().out
+
+
+def test_ingest_files_hands_new_sources_on_together(tmp_path, org, settings,
+                                                    django_capture_on_commit_callbacks):
+    from staat.findings.models import ExtractionRun
+
+    settings.EXTRACT_AFTER_INGEST = "sync"
+    items = [(DEMO / "2023" / "2023-cbz-stand.txt", SourceMetadata(kind="stand")),
+             (FIXTURES / "empty.txt", SourceMetadata(kind="stand")),
+             (DEMO / "2023" / "2023-dvt-stand.odt", SourceMetadata(kind="stand"))]
+    with django_capture_on_commit_callbacks(execute=True):
+        results = ingest_files(items, jobs=1)
+    assert [r.ok for r in results] == [True, False, True]
+    run = ExtractionRun.objects.get()
+    assert run.sources_total == 2
+    with django_capture_on_commit_callbacks(execute=True):
+        assert ingest_files(items[:1], jobs=1, extract=False)[0].duplicate
+    assert ExtractionRun.objects.count() == 1

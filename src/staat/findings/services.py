@@ -604,6 +604,23 @@ def after_ingest(source: Source) -> None:
     transaction.on_commit(extract)
 
 
+def after_ingest_many(sources, *, jobs: int | None = None) -> None:
+    """Called by ``staat.sources.services.ingest_files`` with the sources it stored: like
+    :func:`after_ingest`, but one extraction run over all of them, in ``jobs`` worker
+    processes (default ``STAAT_JOBS``), when the transaction is committed."""
+    if getattr(settings, "EXTRACT_AFTER_INGEST", "sync") == "off" or not sources:
+        return
+    pks = [s.pk for s in sources]
+
+    def extract():
+        try:
+            run_extraction(pks, jobs=jobs)
+        except Exception:  # noqa: BLE001 - the uploads stand; the run records the error
+            log.exception("automatic extraction of sources %s failed", pks)
+
+    transaction.on_commit(extract)
+
+
 # --- human decisions ---------------------------------------------------------------------------
 
 

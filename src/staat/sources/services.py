@@ -150,8 +150,12 @@ def ingest_file(
     user=None,
     original_filename: str | None = None,
     limits: Limits | None = None,
+    after: Callable[[Source], None] | None = None,
 ) -> IngestResult:
-    """Read, parse, segment and store one file. Never raises for bad input: see ``error``."""
+    """Read, parse, segment and store one file. Never raises for bad input: see ``error``.
+
+    A new source is handed to the steps that follow (finding extraction, see
+    ``STAAT_EXTRACT_AFTER_INGEST``), or to ``after`` instead when given."""
     path = Path(path)
     filename = original_filename or path.name
     try:
@@ -163,7 +167,7 @@ def ingest_file(
         source = _store(path, sha, filename, prepared, meta, organisations, user)
     except IngestError as error:
         return IngestResult(filename, error=error)
-    _after_ingest(source)
+    (after or _after_ingest)(source)
     return IngestResult(filename, source)
 
 
@@ -173,10 +177,16 @@ def ingest_files(
     jobs: int | None = None,
     user=None,
     progress: Callable[[IngestResult], None] | None = None,
+    extract: bool = True,
 ) -> list[IngestResult]:
     """:func:`ingest_file` for many files, with ``jobs`` worker processes (default
     ``STAAT_JOBS``, then only from :data:`MIN_ITEMS_FOR_WORKERS` files on) parsing,
     segmenting and indexing files ahead of the one being stored.
+
+    The new sources are handed to finding extraction together at the end (when
+    ``STAAT_EXTRACT_AFTER_INGEST`` is ``sync``: one extraction run over all of them, with
+    ``jobs`` worker processes), not one by one; with ``extract=False`` they are not handed on
+    at all (the caller runs the extraction, for example with its own progress bar).
 
     The results (and the stored sources, their ids included) are those of calling
     :func:`ingest_file` on each item in turn: this process stores each file in its own
@@ -185,13 +195,17 @@ def ingest_files(
     parser sandbox's fork server, so they inherit no database connection or thread.
     """
     items = [(Path(p), meta) for p, meta in items]
+    requested = jobs
     jobs = jobs_setting(jobs, len(items))
+    batch: list[Source] = []  # new sources, handed on together at the end
     if jobs <= 1:
         results = []
         for path, meta in items:
-            results.append(ingest_file(path, meta, user=user))
+            results.append(ingest_file(path, meta, user=user, after=batch.append))
             if progress:
                 progress(results[-1])
+        if extract:
+            _after_ingest_many(batch, requested)
         return results
     import django
 
@@ -216,17 +230,21 @@ def ingest_files(
                 except IngestError as error:
                     ahead[submitted] = IngestResult(sub_path.name, error=error)
                 submitted += 1
-            result = _store_prepared(path, meta, ahead.pop(i), checked.pop(i, None), user)
+            result = _store_prepared(path, meta, ahead.pop(i), checked.pop(i, None), user,
+                                     batch.append)
             results.append(result)
             if progress:
                 progress(result)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+    if extract:
+        _after_ingest_many(batch, requested)
     return results
 
 
 def _store_prepared(path: Path, meta: SourceMetadata, ahead: Future | IngestResult,
-                    checked: tuple[list[Organisation], str] | None, user) -> IngestResult:
+                    checked: tuple[list[Organisation], str] | None, user,
+                    after: Callable[[Source], None] | None = None) -> IngestResult:
     """The second half of :func:`ingest_file` for a file prepared by a worker."""
     filename = path.name
     if isinstance(ahead, IngestResult) and ahead.error is not None:
@@ -244,7 +262,7 @@ def _store_prepared(path: Path, meta: SourceMetadata, ahead: Future | IngestResu
         source = _store(path, sha, filename, prepared, meta, organisations, user)
     except IngestError as error:
         return IngestResult(filename, error=error)
-    _after_ingest(source)
+    (after or _after_ingest)(source)
     return IngestResult(filename, source)
 
 
@@ -286,6 +304,14 @@ def _after_ingest(source: Source) -> None:
     from staat.findings.services import after_ingest
 
     after_ingest(source)
+
+
+def _after_ingest_many(sources: list[Source], jobs: int | None) -> None:
+    """Hand the sources stored by one :func:`ingest_files` call to the steps that follow, at
+    once, so that extraction can use its worker processes too."""
+    from staat.findings.services import after_ingest_many
+
+    after_ingest_many(sources, jobs=jobs)
 
 
 def _store(path, sha, filename, prepared: _Prepared, meta, organisations, user) -> Source:

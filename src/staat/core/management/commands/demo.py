@@ -15,7 +15,7 @@ from tqdm import tqdm
 
 from staat.core import demo
 from staat.sources.models import SourceStatus
-from staat.sources.services import SourceMetadata, ingest_file
+from staat.sources.services import SourceMetadata, ingest_files
 
 DEMO_EDITION = 2025
 
@@ -53,21 +53,21 @@ class Command(BaseCommand):
 
     def load_corpus(self) -> None:
         documents = demo.read_manifests()
-        failures = []
-        for doc in tqdm(documents, desc="demo corpus", unit="doc", file=self.stderr):
-            meta = SourceMetadata(
-                kind=doc.kind,
-                organisations=doc.organisations,
-                year=doc.year,
-                title=doc.title,
-                authors=doc.authors,
-                institution=doc.institution,
-                publication_date=doc.publication_date,
-                status=SourceStatus.PUBLISHED if doc.published else SourceStatus.DRAFT,
-            )
-            result = ingest_file(doc.path, meta)
-            if result.error:
-                failures.append(result.error.message)
+        items = [(doc.path, SourceMetadata(
+            kind=doc.kind,
+            organisations=doc.organisations,
+            year=doc.year,
+            title=doc.title,
+            authors=doc.authors,
+            institution=doc.institution,
+            publication_date=doc.publication_date,
+            status=SourceStatus.PUBLISHED if doc.published else SourceStatus.DRAFT,
+        )) for doc in documents]
+        bar = tqdm(total=len(items), desc="demo corpus", unit="doc", file=self.stderr)
+        # extraction follows as its own step (in worker processes), not file by file
+        results = ingest_files(items, progress=lambda result: bar.update(1), extract=False)
+        bar.close()
+        failures = [r.error.message for r in results if r.error]
         if failures:
             raise CommandError("demo corpus failed to load:\n" + "\n".join(failures))
         self.stdout.write(self.style.SUCCESS(f"Demo loaded: {len(documents)} fictional documents."))

@@ -89,10 +89,40 @@ class Command(BaseCommand):
                           f"({s.page_count} p., {s.passages.count()} passages)")
 
         try:
-            ingest_files([(path, meta) for path in files], jobs=opts["jobs"], progress=report)
+            results = ingest_files([(path, meta) for path in files], jobs=opts["jobs"],
+                                   progress=report, extract=False)
         finally:
             bar.close()
+        self.extract([r.source for r in results if r.ok and not r.duplicate], opts["jobs"])
         summary = f"{added} added, {duplicates} already present, {len(failures)} failed"
         if failures:
             raise CommandError(summary)
         self.stdout.write(self.style.SUCCESS(summary))
+
+    def extract(self, sources, jobs) -> None:
+        """Draw findings from the new sources at once (in worker processes), with progress,
+        unless ``STAAT_EXTRACT_AFTER_INGEST`` is off. A failure is reported; the sources stay."""
+        from django.conf import settings
+
+        from staat.findings.services import run_extraction
+
+        if not sources or settings.EXTRACT_AFTER_INGEST == "off":
+            return
+        bar = tqdm(total=len(sources), desc="findings", unit="source", file=self.stderr,
+                   disable=len(sources) < 2)
+
+        def progress(run, source):
+            bar.n = run.sources_done + run.sources_skipped
+            bar.refresh()
+
+        try:
+            run = run_extraction([s.pk for s in sources], jobs=jobs, progress=progress)
+        except Exception as exc:  # noqa: BLE001 - the sources stay; the run records the error
+            self.stderr.write(self.style.ERROR(
+                f"finding extraction failed ({exc}); the sources are stored, run "
+                f"'staat extract' to try again"))
+            return
+        finally:
+            bar.close()
+        self.stdout.write(f"findings: {run.findings_created} drawn from {run.sources_done} "
+                          f"sources")
