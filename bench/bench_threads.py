@@ -121,6 +121,8 @@ def _quality(result, topic_of: dict[str, int], findings: list[FindingInput]) -> 
 def _run(findings: list[FindingInput], traced: bool) -> tuple[float, float, float, object]:
     lemmas_mod._lemma_lower.cache_clear()
     keyphrases_mod._word_class.cache_clear()
+    keyphrases_mod._token.cache_clear()
+    keyphrases_mod._content_words.cache_clear()
     if traced:
         tracemalloc.start()
     t0 = time.perf_counter()

@@ -497,6 +497,71 @@ def test_candidate_pairs_are_exact_cosines_without_a_dense_matrix() -> None:
     assert np.allclose(s2, dense[a2, b2])
 
 
+def _best_partners_brute_force(x, params: ThreadParams) -> dict[tuple[int, int], float]:
+    """What :func:`_candidate_edges` must return, from a dense matrix: the pairs sharing a
+    selective feature, at or above the threshold, each row's ``neighbours`` best (by cosine,
+    then partner), as the union over the rows. Rows with a near tie at the cut are left
+    out (dense and sparse sums may differ in the last bit)."""
+    import scipy.sparse as sp
+
+    m = x.shape[0]
+    df = np.bincount(x.indices, minlength=x.shape[1])
+    cap = max(params.candidate_df_floor, int(params.candidate_df_ratio * m))
+    xs = x[:, np.flatnonzero((df > 0) & (df <= cap))]
+    shares = (xs @ xs.T).toarray() > 0
+    dense = (x @ x.T).toarray()
+    np.fill_diagonal(shares, False)
+    want: dict[tuple[int, int], float] = {}
+    unsure: set[int] = set()
+    for r in range(m):
+        cand = [c for c in np.flatnonzero(shares[r] & (dense[r] >= params.edge_threshold))]
+        cand.sort(key=lambda c: (-dense[r, c], c))
+        k = params.neighbours
+        if len(cand) > k and abs(dense[r, cand[k - 1]] - dense[r, cand[k]]) < 1e-9:
+            unsure.add(r)
+        for c in cand[:k]:
+            want[(min(r, c), max(r, c))] = dense[r, c]
+    assert isinstance(x, sp.csr_matrix)
+    return {p: v for p, v in want.items() if not (set(p) & unsure)}, unsure
+
+
+@pytest.mark.parametrize("floor, neighbours", [(10_000, 3), (40, 5), (15, 2)])
+def test_candidate_pairs_keep_each_rows_best_partners_exactly(floor: int, neighbours: int
+                                                             ) -> None:
+    """The pruning by bounds (frequent features, each row's floor) never drops one of a
+    row's best partners: the same pairs as a brute-force computation."""
+    fs = _bench_module().synthetic_findings(1200, seed=11)
+    x, _ = _vectorise(sorted(fs, key=lambda f: f.id), ThreadParams())
+    params = ThreadParams(candidate_df_floor=floor, candidate_df_ratio=0.0,
+                          neighbours=neighbours, chunk_entries=40_000)
+    a, b, s = _candidate_edges(x, params)
+    got = dict(zip(zip(a.tolist(), b.tolist()), s.tolist()))
+    want, unsure = _best_partners_brute_force(x, params)
+    assert len(want) > 500
+    got_sure = {p: v for p, v in got.items() if not (set(p) & unsure)}
+    assert set(got_sure) == set(want)
+    assert np.allclose([got_sure[p] for p in want], list(want.values()))
+
+
+def test_frequent_feature_dots_are_the_same_floats_as_scipy() -> None:
+    """The shared-frequent-feature part of a cosine, computed from a dense block, is
+    bit-identical to scipy's row product (so the output does not change by a bit)."""
+    import scipy.sparse as sp
+
+    from staat.analysis.threads import _common_dots
+
+    rng = np.random.default_rng(5)
+    for seed in range(3):
+        xc = sp.random(2000, 40, density=0.15, random_state=seed, format="csr")
+        xc.sort_indices()
+        rows = np.sort(rng.integers(0, 2000, 30_000))
+        cols = rng.integers(0, 2000, 30_000)
+        want = np.asarray(xc[rows].multiply(xc[cols]).sum(axis=1)).ravel()
+        got = _common_dots(xc, rows, cols, batch=7_000)
+        assert np.array_equal(got, want)
+    assert len(_common_dots(xc, rows[:0], cols[:0], batch=10)) == 0
+
+
 @pytest.mark.slow
 def test_memory_grows_linearly_not_quadratically() -> None:
     """Peak traced memory of 1,000 and 4,000 findings (``bench/bench_threads.py`` measures

@@ -83,6 +83,19 @@ def test_min_count_and_small_groups() -> None:
     assert key_phrases_by_group([], []) == []
 
 
+def test_phrases_of_single_texts_only_when_the_group_shares_none() -> None:
+    """A group whose texts share no phrase is named by phrases of single texts (count 1);
+    once one phrase is shared, phrases of single texts are left out."""
+    apart = ["Er is geen hardheidsclausule in de regeling.",
+             "De wachttijden aan de telefoon lopen op."]
+    relaxed = key_phrases(apart, BACKGROUND)
+    assert relaxed and all(p.count == 1 for p in relaxed)
+    assert {p.lemma.split()[0] for p in relaxed} >= {"hardheidsclausule", "wachttijd"}
+    shared = key_phrases([*apart, "Een hardheidsclausule ontbreekt."], BACKGROUND)
+    assert texts(shared) == ["hardheidsclausule"]
+    assert shared[0].count == 2
+
+
 def test_deterministic_and_independent_of_order() -> None:
     base = key_phrases_by_group([DATA, RULES], BACKGROUND)
     assert key_phrases_by_group([DATA, RULES], BACKGROUND) == base

@@ -25,7 +25,10 @@ user-facing version is ``docs/threads.md``):
    cosine is bounded by the product of the two findings' norms over the frequent features
    (Cauchy–Schwarz); pairs that cannot reach ``edge_threshold`` are dropped, the rest get
    their exact cosine. Each finding keeps its ``neighbours`` most similar partners at or
-   above ``edge_threshold``. Memory grows with n·neighbours, time with the number of pairs
+   above ``edge_threshold``; the exact cosines of a finding's best partners by the
+   selective part alone come first, and a pair whose upper bound stays below the
+   ``neighbours``-th best of those cannot be among them, so its exact cosine is skipped
+   (the same pairs, fewer cosines). Memory grows with n·neighbours, time with the number of pairs
    sharing a selective feature. (Pairs that share only frequent features are not
    considered; with the default floor of 100 that happens only in corpora of thousands of
    findings, for features that carry little weight.)
@@ -571,37 +574,56 @@ def _candidate_edges(
     out_s: list[np.ndarray] = []
     batch = 50_000  # pairs whose frequent-feature rows are multiplied at once
     for start, stop in zip(bounds[:-1], bounds[1:]):
-        prod = (xs[start:stop] @ xs_t).tocoo()
-        rows = prod.row.astype(np.int64) + start
-        cols = prod.col.astype(np.int64)
+        prod = (xs[start:stop] @ xs_t).tocsr()
+        cols = prod.indices
         part = prod.data
+        rows = np.repeat(np.arange(start, stop, dtype=cols.dtype), np.diff(prod.indptr))
         del prod
-        keep = (rows != cols) & (part + common_norm[rows] * common_norm[cols] >= thr)
-        rows, cols, part = rows[keep], cols[keep], part[keep]
-        # The selective part is a lower bound of the cosine (all weights are >= 0): a row's
-        # ``neighbours``-th best lower bound is a floor its kept partners reach, so a pair
-        # whose upper bound stays below it cannot be among that row's best (the pair is
-        # seen again from the other row's side). Skips the exact cosine of most pairs.
-        if params.neighbours > 0 and len(rows):
-            sure = np.flatnonzero(part >= thr)
+        off_diag = rows != cols
+        # (the cosine's upper bound: the selective part plus the frequent norms' product)
+        upper = part + common_norm[rows] * common_norm[cols]
+        keep = off_diag & (upper >= thr)
+        # The selective part is a lower bound of the cosine (all weights are >= 0), so the
+        # pairs it already puts at or above the threshold are sure partners. The exact
+        # cosines of each row's best sure partners (by that lower bound, twice
+        # ``neighbours`` of them) come first: the ``neighbours``-th best of them is a floor
+        # the row's best partners reach, so a pair whose upper bound stays below it cannot
+        # be among that row's best (the pair is seen again from the other row's side).
+        # Skips the exact cosine of most pairs; any subset of partners gives a valid floor.
+        first_sims = None
+        if params.neighbours > 0:
+            sure = np.flatnonzero(off_diag & (part >= thr))
             if len(sure):
-                o = np.lexsort((-part[sure], rows[sure]))
-                r_s, p_s = rows[sure][o], part[sure][o]
-                first_s = np.r_[True, r_s[1:] != r_s[:-1]]
-                starts_s = np.flatnonzero(first_s)
+                r_s = rows[sure]
+                o = np.lexsort((-part[sure], r_s))
+                sure, r_s = sure[o], r_s[o]
+                starts_s = np.flatnonzero(np.r_[True, r_s[1:] != r_s[:-1]])
                 rank_s = np.arange(len(r_s)) - np.repeat(
                     starts_s, np.diff(np.r_[starts_s, len(r_s)]))
-                at_k = rank_s == params.neighbours - 1
+                best = np.sort(sure[rank_s < 2 * params.neighbours])
+                r_b = rows[best].astype(np.int64)
+                c_b = cols[best].astype(np.int64)
+                s_b = part[best] + _common_dots(xc, r_b, c_b, batch)
+                first_sims = (r_b, c_b, s_b)
+                o = np.lexsort((-s_b, r_b))
+                r_o, p_o = r_b[o], s_b[o]
+                starts_o = np.flatnonzero(np.r_[True, r_o[1:] != r_o[:-1]])
+                rank_o = np.arange(len(r_o)) - np.repeat(
+                    starts_o, np.diff(np.r_[starts_o, len(r_o)]))
+                at_k = rank_o == params.neighbours - 1
                 floor = np.full(m, -np.inf)
-                floor[r_s[at_k]] = p_s[at_k]
-                upper = part + common_norm[rows] * common_norm[cols]
-                keep = upper + 1e-9 >= floor[rows]
-                rows, cols, part = rows[keep], cols[keep], part[keep]
-        sims = np.empty(len(rows), dtype=np.float64)
-        for b0 in range(0, len(rows), batch):
-            r, c = rows[b0 : b0 + batch], cols[b0 : b0 + batch]
-            common = np.asarray(xc[r].multiply(xc[c]).sum(axis=1)).ravel()
-            sims[b0 : b0 + batch] = part[b0 : b0 + batch] + common
+                floor[r_o[at_k]] = p_o[at_k]
+                keep &= upper + 1e-9 >= floor[rows]
+                keep[best] = False  # (done)
+        del off_diag, upper
+        kept = np.flatnonzero(keep)
+        del keep
+        rows, cols, part = rows[kept].astype(np.int64), cols[kept].astype(np.int64), part[kept]
+        sims = part + _common_dots(xc, rows, cols, batch)
+        if first_sims is not None:
+            rows = np.concatenate([rows, first_sims[0]])
+            cols = np.concatenate([cols, first_sims[1]])
+            sims = np.concatenate([sims, first_sims[2]])
         keep = sims >= thr
         rows, cols, sims = rows[keep], cols[keep], sims[keep]
         if not len(rows):
@@ -626,6 +648,47 @@ def _candidate_edges(
     pair = a * m + b
     _, first_idx = np.unique(pair, return_index=True)
     return a[first_idx], b[first_idx], s[first_idx]
+
+
+def _common_dots(xc: sp.csr_matrix, rows: np.ndarray, cols: np.ndarray, batch: int
+                 ) -> np.ndarray:
+    """``xc[rows[i]] · xc[cols[i]]`` for every pair: the same floats as
+    ``xc[rows].multiply(xc[cols]).sum(axis=1)`` (the products of the shared columns in
+    column order, summed by ``np.add.reduceat``), without building the two row-indexed
+    matrices: the ``rows`` side (sorted) is looked up in a small dense block."""
+    out = np.zeros(len(rows), dtype=np.float64)
+    width = xc.shape[1]
+    if not len(rows) or not width or not xc.nnz:
+        return out
+    xc = xc.tocsr()
+    if not xc.has_sorted_indices:
+        xc = xc.sorted_indices()
+    indptr, indices, data = xc.indptr, xc.indices, xc.data
+    span_max = max(1, 500_000 // width)  # rows of a dense block (4 MB at most)
+    n = len(rows)
+    b0 = 0
+    while b0 < n:
+        b1 = min(n, b0 + batch)
+        while b1 - b0 > 1 and int(rows[b0:b1].max()) - int(rows[b0:b1].min()) >= span_max:
+            b1 = b0 + (b1 - b0) // 2
+        r, c = rows[b0:b1], cols[b0:b1]
+        lo = int(r.min())
+        dense = xc[lo : int(r.max()) + 1].toarray()
+        starts = indptr[c].astype(np.int64)
+        lens = indptr[c + 1].astype(np.int64) - starts
+        total = int(lens.sum())
+        if total:
+            pair = np.repeat(np.arange(len(c), dtype=np.int64), lens)
+            pos = np.arange(total, dtype=np.int64) + np.repeat(starts - (np.cumsum(lens) - lens),
+                                                               lens)
+            prod = dense[r[pair] - lo, indices[pos]] * data[pos]
+            nz = prod != 0
+            prod, pair = prod[nz], pair[nz]
+            if len(prod):
+                first = np.flatnonzero(np.r_[True, pair[1:] != pair[:-1]])
+                out[b0 + pair[first]] = np.add.reduceat(prod, first)
+        b0 = b1
+    return out
 
 
 def _cluster(x: sp.csr_matrix, idx: Sequence[int], params: ThreadParams) -> list[list[int]]:
@@ -737,15 +800,14 @@ def _cluster(x: sp.csr_matrix, idx: Sequence[int], params: ThreadParams) -> list
 def fingerprints(fs: Sequence[FindingInput]) -> np.ndarray:
     """A 64-bit digest (BLAKE2b) of everything the method reads of each finding; a finding
     whose digest changed counts as removed and added again."""
-    out = np.empty(len(fs), dtype=np.uint64)
-    for i, f in enumerate(fs):
-        raw = "\x1f".join((
+    blake2b = hashlib.blake2b
+    digests = b"".join(
+        blake2b("\x1f".join((
             f.id, str(f.year), f.kind, f.text, f.source_id, "\x1e".join(f.organisation_codes),
             "\x1e".join(f.organisation_types), "\x1e".join(f.themes), "\x1e".join(f.laws),
-        ))
-        out[i] = int.from_bytes(hashlib.blake2b(raw.encode("utf-8"), digest_size=8).digest(),
-                                "little")
-    return out
+        )).encode("utf-8"), digest_size=8).digest()
+        for f in fs)
+    return np.frombuffer(digests, dtype="<u8").astype(np.uint64)
 
 
 def _params_key(params: ThreadParams) -> str:
@@ -833,7 +895,17 @@ def _place(fs: Sequence[FindingInput], plan: _Plan, state: ClusterState, params:
             best: dict[int, tuple[float, int, int]] = {}
             thr = params.merge_threshold - 1e-12
             thr_avg = params.min_average - 1e-12
-            for r, c, dot in zip(sims.row.tolist(), sims.col.tolist(), sims.data.tolist()):
+            # the pairs that can join (same kind, close enough), found with numpy; the
+            # exact tests and the choice below, per pair, as before
+            code = {kd: j for j, kd in enumerate(KINDS)}
+            kind_c = np.asarray([code[kd] for kd in kind_of], dtype=np.int64)
+            kind_a = np.asarray([code[fs[int(i)].kind] for i in plan.added], dtype=np.int64)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                near = ((kind_c[sims.col] == kind_a[sims.row]) & (norm2[sims.col] > 0)
+                        & (sims.data / np.sqrt(norm2[sims.col]) >= thr - 1e-9)
+                        & (sims.data / size[sims.col] >= thr_avg - 1e-9))
+            for r, c, dot in zip(sims.row[near].tolist(), sims.col[near].tolist(),
+                                 sims.data[near].tolist()):
                 i = int(plan.added[r])
                 if kind_of[c] != fs[i].kind or norm2[c] <= 0:
                     continue
@@ -850,10 +922,9 @@ def _place(fs: Sequence[FindingInput], plan: _Plan, state: ClusterState, params:
             for group in _cluster(x, [i for i in rest if fs[i].kind == kind], params):
                 label[group] = next_label
                 next_label += 1
-    groups: dict[int, list[int]] = defaultdict(list)
-    for i, lab in enumerate(label.tolist()):
-        groups[lab].append(i)
-    clusters = sorted(groups.values(), key=lambda c: c[0])
+    order = np.argsort(label, kind="stable")  # by label, rows ascending within each
+    cuts = np.flatnonzero(np.diff(label[order])) + 1
+    clusters = sorted((part.tolist() for part in np.split(order, cuts)), key=lambda c: c[0])
     return x, names, idf, clusters
 
 

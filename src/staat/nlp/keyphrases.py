@@ -37,9 +37,9 @@ it makes a poor label. A phrase that does not look like a noun phrase
 (:func:`is_noun_like`: a verb form inside, such as ``knelpunt noemen`` or ``burgers daalde``,
 or an adjective or adverb as its head, such as ``merkbaar``) scores ``NON_NOUN_FACTOR`` (0.5)
 times less: a thread is best named by the thing it is about. Numerals, conjunctions and
-adverbs such as *inmiddels* are :data:`GENERIC_WORDS`. A phrase must occur in at least ``min_count`` texts of the group
-(default 2; a group of one text needs one); only when no phrase passes is that relaxed. A
-phrase that shares a content lemma with a better phrase is skipped, so the list is varied.
+adverbs such as *inmiddels* are :data:`GENERIC_WORDS`. A phrase must occur in at least
+``min_count`` texts of the group (default 2; a group of one text needs one); only when no
+phrase passes is that relaxed. A phrase that shares a content lemma with a better phrase is skipped, so the list is varied.
 
 Everything is deterministic: ties are broken by score, then the longer phrase, then
 alphabetically, and the result does not depend on the
@@ -51,11 +51,11 @@ from __future__ import annotations
 import math
 from array import array
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from staat.nlp.lemmas import STOPWORDS, lemma, tokenize
+from staat.nlp.lemmas import _TOKEN_RE, STOPWORDS, lemma
 
 __all__ = [
     "GENERIC_WORDS",
@@ -219,49 +219,74 @@ def _surface(tok: str, sentence_start: bool) -> str:
     return tok
 
 
+@lru_cache(maxsize=1 << 18)
+def _token(tok: str) -> tuple[str, str, str, str]:
+    """``(class, lemma, surface at a sentence start, surface elsewhere)`` of a token, class
+    as in :func:`_word_class` plus ``p`` for punctuation (its lemma is ``"."`` when it ends a
+    sentence); one cached lookup per token in :func:`candidate_phrases`."""
+    if not tok[0].isalnum():
+        return "p", "." if tok in _SENTENCE_END else "", "", ""
+    cls, lem, _w = _word_class(tok)
+    if cls == "c":
+        return cls, lem, _surface(tok, True), _surface(tok, False)
+    low = tok.lower()
+    return cls, lem, low, low
+
+
 def candidate_phrases(text: str) -> list[tuple[str, str]]:
     """Candidate phrases of ``text`` as ``(lemma identity, surface form)``, in order of
     occurrence (duplicates kept). A surface word starting with ``"\\0"`` was capitalised
     only because it starts a sentence (see :func:`key_phrases_by_group`)."""
     out: list[tuple[str, str]] = []
-    run: list[tuple[str, str, str]] = []  # (class, lemma, surface)
+    append = out.append
+    classes: list[str] = []  # the current run: classes, lemmas and surfaces of its words
+    lems: list[str] = []
+    surfs: list[str] = []
     prev_end = True
 
     def flush() -> None:
-        n = len(run)
+        n = len(classes)
         for i in range(n):
-            if run[i][0] != "c":
+            if classes[i] != "c":
                 continue
             # runs of content words
-            j = i
-            while j < n and j - i < _MAX_CONTENT and run[j][0] == "c":
+            key, surface = lems[i], surfs[i]
+            append((key, surface))
+            j = i + 1
+            while j < n and j - i < _MAX_CONTENT and classes[j] == "c":
+                key += " " + lems[j]
+                surface += " " + surfs[j]
+                append((key, surface))
                 j += 1
-                out.append(
-                    (" ".join(r[1] for r in run[i:j]), " ".join(r[2] for r in run[i:j]))
-                )
             # content, link, [article], content
-            if i + 2 < n and run[i + 1][0] == "l":
+            if i + 2 < n and classes[i + 1] == "l":
                 k = i + 2
-                if run[k][0] == "d" and k + 1 < n:
+                if classes[k] == "d" and k + 1 < n:
                     k += 1
-                if run[k][0] == "c":
-                    key = f"{run[i][1]} {run[i + 1][1]} {run[k][1]}"
-                    out.append((key, " ".join(r[2] for r in run[i : k + 1])))
-        run.clear()
+                if classes[k] == "c":
+                    append((f"{lems[i]} {lems[i + 1]} {lems[k]}", " ".join(surfs[i : k + 1])))
+        classes.clear()
+        lems.clear()
+        surfs.clear()
 
-    for _, _, tok in tokenize(text):
-        if tok[0].isalnum():
-            cls, lem, _w = _word_class(tok)
-            if cls == "x":
+    token = _token
+    for tok in _TOKEN_RE.findall(text):
+        cls, lem, at_start, elsewhere = token(tok)
+        if cls == "p":
+            if classes:
                 flush()
-            else:
-                surface = tok if cls == "c" else tok.lower()
-                run.append((cls, lem, _surface(surface, prev_end) if cls == "c" else surface))
-            prev_end = False
+            prev_end = lem == "."
+            continue
+        if cls == "x":
+            if classes:
+                flush()
         else:
-            flush()
-            prev_end = tok in _SENTENCE_END
-    flush()
+            classes.append(cls)
+            lems.append(lem)
+            surfs.append(at_start if prev_end else elsewhere)
+        prev_end = False
+    if classes:
+        flush()
     return out
 
 
@@ -289,24 +314,26 @@ class _Index:
 
     def add(self, text: str) -> array:
         seen: dict[int, int] = {}
+        phrase_ids, surface_ids = self.phrase_ids, self.surface_ids
         for key, surface in candidate_phrases(text):
-            pid = self.phrase_ids.get(key)
+            pid = phrase_ids.get(key)
             if pid is None:
-                pid = self.phrase_ids[key] = len(self.phrases)
+                pid = phrase_ids[key] = len(self.phrases)
                 self.phrases.append(key)
                 self.df.append(0)
-            sid = self.surface_ids.get(surface)
+            sid = surface_ids.get(surface)
             if sid is None:
-                sid = self.surface_ids[surface] = len(self.surfaces)
+                sid = surface_ids[surface] = len(self.surfaces)
                 self.surfaces.append(surface)
                 for w in surface.split(" "):
                     if w[:1].isupper():
                         self.capitalised.add(w)
-            seen.setdefault(pid, sid)
-        for pid in seen:
-            self.df[pid] += 1
+            if pid not in seen:
+                seen[pid] = sid
+        df = self.df
         flat = array("l")
         for pid in sorted(seen):
+            df[pid] += 1
             flat.append(pid)
             flat.append(seen[pid])
         return flat
@@ -350,17 +377,27 @@ def key_phrases(
     return key_phrases_by_group([texts], background, top_n=top_n, min_count=min_count)[0]
 
 
-def _main_form(index: _Index, surfaces: Counter[int]) -> str:
-    sid = max(surfaces.items(), key=lambda kv: (kv[1], -kv[0]))[0]
-    return index.surfaces[sid].replace("\0", "")
+def _main_sid(surfaces: Mapping[int, int]) -> int:
+    """The surface seen most often (ties: the first one the index saw)."""
+    if len(surfaces) == 1:
+        return next(iter(surfaces))
+    return max(surfaces.items(), key=lambda kv: (kv[1], -kv[0]))[0]
 
 
-def _inflected(index: _Index, key: str, surfaces: Counter[int]) -> bool:
+def _main_form(index: _Index, surfaces: Mapping[int, int]) -> str:
+    return index.surfaces[_main_sid(surfaces)].replace("\0", "")
+
+
+def _inflected(index: _Index, key: str, surfaces: Mapping[int, int]) -> bool:
     """A single word mostly seen as an inflected adjective or verb form (ends in -e where its
     lemma does not: ``incidentele``, ``werkte``): a poor label on its own."""
-    sid = max(surfaces.items(), key=lambda kv: (kv[1], -kv[0]))[0]
-    form = index.surfaces[sid].lstrip("\0").lower()
+    form = index.surfaces[_main_sid(surfaces)].lstrip("\0").lower()
     return form.endswith("e") and not key.endswith("e") and form != key
+
+
+@lru_cache(maxsize=1 << 18)
+def _content_words(key: str) -> int:
+    return sum(1 for w in key.split(" ") if w not in LINK_WORDS)
 
 
 def _score_group(
@@ -368,37 +405,50 @@ def _score_group(
 ) -> tuple[KeyPhrase, ...]:
     if not texts or top_n <= 0:
         return ()
-    counts: Counter[int] = Counter()
-    surfaces: dict[int, Counter[int]] = {}
+    counts: Counter[int] = Counter()  # texts of the group containing the phrase
+    pairs: Counter[tuple[int, int]] = Counter()  # (phrase, its surface in a text): texts
     for flat in texts:
-        for k in range(0, len(flat), 2):
-            pid, sid = flat[k], flat[k + 1]
-            counts[pid] += 1
-            surfaces.setdefault(pid, Counter())[sid] += 1
+        pids = flat[0::2]
+        counts.update(pids)
+        pairs.update(zip(pids, flat[1::2]))
     size = len(texts)
     need = min(min_count, size)
-    scored: list[tuple[float, str, int]] = []
-    for pid, c in counts.items():
-        key = index.phrases[pid]
-        n_words = sum(1 for w in key.split(" ") if w not in LINK_WORDS)
-        score = (c / size) * math.log(1 + avg / index.df[pid]) * (1 + 0.15 * (n_words - 1))
-        if n_words == 1 and _inflected(index, key, surfaces[pid]):
-            score *= INFLECTED_FACTOR
-        if not is_noun_like(_main_form(index, surfaces[pid])):
-            score *= NON_NOUN_FACTOR
-        scored.append((round(score, 6), key, pid))
-    scored.sort(key=lambda s: (-s[0], -len(s[1]), s[1]))
+    surfaces: dict[int, dict[int, int]] = {}
+    phrases, df = index.phrases, index.df
+    log = math.log
+
+    def score(frequent: bool) -> list[tuple[float, str, int]]:
+        """The scores of the phrases in at least ``need`` texts (or of the others)."""
+        for (pid, sid), n in pairs.items():
+            if (counts[pid] >= need) == frequent:
+                surfaces.setdefault(pid, {})[sid] = n
+        out: list[tuple[float, str, int]] = []
+        for pid, c in counts.items():
+            if (c >= need) != frequent:
+                continue
+            key = phrases[pid]
+            n_words = _content_words(key)
+            value = (c / size) * log(1 + avg / df[pid]) * (1 + 0.15 * (n_words - 1))
+            surf = surfaces[pid]
+            if n_words == 1 and _inflected(index, key, surf):
+                value *= INFLECTED_FACTOR
+            if not is_noun_like(_main_form(index, surf)):
+                value *= NON_NOUN_FACTOR
+            out.append((round(value, 6), key, pid))
+        out.sort(key=lambda s: (-s[0], -len(s[1]), s[1]))
+        return out
+
+    # Phrases in fewer than ``need`` texts only count when none of the others is chosen: they
+    # are scored only then (the order of the others does not depend on them).
     chosen: list[KeyPhrase] = []
     chosen_sets: list[set[str]] = []
     for relax in (False, True):
         if relax and chosen:
             break
-        for score, key, pid in scored:
+        for value, key, pid in score(not relax):
             if len(chosen) >= top_n:
                 break
             c = counts[pid]
-            if (c < need) != relax:
-                continue
             content = {w for w in key.split(" ") if w not in LINK_WORDS}
             if any(content & s for s in chosen_sets):
                 continue
@@ -406,7 +456,7 @@ def _score_group(
             for sid, n in surfaces[pid].items():
                 forms[_readable(index.surfaces[sid], index.capitalised)] += n
             text = min(forms.items(), key=lambda kv: (-kv[1], kv[0]))[0]
-            chosen.append(KeyPhrase(text=text, lemma=key, score=score, count=c))
+            chosen.append(KeyPhrase(text=text, lemma=key, score=value, count=c))
             chosen_sets.append(content)
         if len(chosen) >= top_n:
             break
