@@ -33,6 +33,8 @@ class Built:
     open_data_rows: list
     export_rows: list
     rebuilds: dict  # name -> (BuildResult, {file: bytes} after it) of rebuilds into one folder
+    parallel: tuple[Path, bool]  # the same edition, its pages rendered by two processes (?)
+    rendered: list  # (template, page, fast rendering == Django's render_to_string)
 
 
 def _files(folder: Path) -> dict[str, tuple[bytes, int]]:
@@ -60,6 +62,45 @@ def _rebuilds(builder, folder: Path, items: list[dict]) -> dict:
     out["retitled"] = (builder.build_edition(2025, folder, items=items, title="Andere titel"),
                        _files(folder))
     return out
+
+
+def _parallel_build(builder, folder: Path, items: list[dict]) -> tuple[Path, bool]:
+    """A build whose pages are rendered by two processes, however few there are, and whether
+    they were (not when the test process already runs other threads)."""
+    from staat.editions import site
+
+    forked = site.can_fork()
+    before = site.PARALLEL_FROM, site.RENDER_PROCESSES
+    site.PARALLEL_FROM, site.RENDER_PROCESSES = 1, 2
+    try:
+        return builder.build_edition(2025, folder, items=items).out, forked
+    finally:
+        site.PARALLEL_FROM, site.RENDER_PROCESSES = before
+
+
+def _rendered_both_ways(builder, items: list[dict]) -> list[tuple[str, str, bool]]:
+    """Every page of the edition rendered by the site writer (frame rendered once, blocks
+    put in) and by Django's ``render_to_string``, compared."""
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    from staat.editions import site
+    from staat.editions.output import Tree
+
+    checked = []
+
+    class Checked(site.SiteWriter):
+        def render(self, template, ctx):
+            fast = super().render(template, ctx)
+            plain = render_to_string(f"editions/site/{template}", ctx)
+            checked.append((template, ctx["current"], fast == plain))
+            return fast
+
+    with translation.override("nl"):
+        data = builder.collect(2025, items=items)
+        Checked(data, Tree(), pdf_name=builder.pdf_name(2025), downloads=[],
+                chart_files={}).write()
+    return checked
 
 
 @pytest.fixture(scope="session")
@@ -98,6 +139,8 @@ def built_edition(django_db_setup, django_db_blocker, tmp_path_factory) -> Built
             small = builder.build_edition(2025, base / "small", page_budget=2,
                                           items=services.item_dicts(edition))
             rebuilds = _rebuilds(builder, base / "again", services.item_dicts(edition))
+            parallel = _parallel_build(builder, base / "parallel", services.item_dicts(edition))
+            rendered = _rendered_both_ways(builder, services.item_dicts(edition))
             from staat.editions import inputs
             from staat.findings import exports
 
@@ -108,5 +151,5 @@ def built_edition(django_db_setup, django_db_blocker, tmp_path_factory) -> Built
             call_command("flush", interactive=False, verbosity=0)
     yield Built(out=result.out, twin=twin.out, result=result, twin_result=twin,
                 small_budget=small, open_data_rows=open_data_rows, export_rows=export_rows,
-                rebuilds=rebuilds)
+                rebuilds=rebuilds, parallel=parallel, rendered=rendered)
     shutil.rmtree(base, ignore_errors=True)

@@ -82,3 +82,24 @@ def test_chart_specs_are_vega_lite_and_stable():
     assert spec["$schema"].startswith("https://vega.github.io/schema/vega-lite/")
     assert charts.spec_json(spec) == charts.spec_json(json.loads(charts.spec_json(spec)))
     assert charts.spec_json(charts.CHARTS["threads-over-years"].build(rows)) == charts.spec_json(spec)
+
+
+def test_open_data_records_are_json_with_one_record_per_line():
+    from staat.editions.opendata import write_csv, write_records
+    from staat.editions.output import Tree
+
+    rows = [{"id": 2, "text": "“Wachten”, zei ze:\n\"te lang\"", "themes": ["a", "b"],
+             "needs_review": True, "confidence": 0.5, "page": None},
+            {"id": 10, "text": "<b>&</b>", "themes": [], "needs_review": False,
+             "confidence": None, "page": 3}]
+    out = Tree()
+    write_records(out, "r.json", rows)
+    write_records(out, "empty.json", [])
+    text = out.read("r.json").decode()
+    assert json.loads(text) == rows and json.loads(out.read("empty.json")) == []
+    assert text.splitlines()[1:-1] == [
+        json.dumps(r, ensure_ascii=False, sort_keys=True) + ("," if i == 0 else "")
+        for i, r in enumerate(rows)]
+    write_csv(out, "r.csv", rows, ["id", "themes", "needs_review", "page", "missing"])
+    assert out.read("r.csv").decode() == (
+        "id,themes,needs_review,page,missing\n2,a;b,True,,\n10,,False,3,\n")

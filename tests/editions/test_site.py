@@ -136,3 +136,26 @@ def test_pdf_trims_lower_ranked_threads_to_fit_a_budget(built_edition):
     assert any("left out of the PDF" in line for line in small.log)
     methodology = (small.out / "methode.html").read_text(encoding="utf-8")
     assert small.trimmed[0] in methodology
+
+
+def test_pages_rendered_by_two_processes_are_the_same(built_edition):
+    folder, forked = built_edition.parallel
+    assert forked, "the test process ran other threads when the edition was built"
+    one, two = _folder(built_edition.twin), _folder(folder)
+    assert set(one) == set(two)
+    assert [rel for rel in one if rel != "build-info.json" and one[rel] != two[rel]] == []
+
+
+def test_pages_are_what_django_renders(built_edition):
+    """The site writer renders a page's blocks into a frame rendered once: the same text as
+    rendering the whole template."""
+    rendered = built_edition.rendered
+    assert {t for t, _page, _same in rendered} >= {
+        "index.html", "thread.html", "organisation.html", "source.html", "section.html",
+        "methodology.html", "opendata.html", "threads.html"}
+    assert [(t, page) for t, page, same in rendered if not same] == []
+
+
+def _folder(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes()
+            for p in folder.rglob("*") if p.is_file()}

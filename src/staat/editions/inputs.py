@@ -14,7 +14,9 @@ review queue never appear. The methodology page gives the counts of each group.
 
 from __future__ import annotations
 
+import json
 import logging
+import operator
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from typing import Any
@@ -48,17 +50,18 @@ def _first(obj: Any, names: Iterable[str], default: Any = None) -> Any:
 # --- findings -------------------------------------------------------------------------------
 
 
-def published_findings_q(year: int | None = None) -> Q:
-    """The rule above, as a filter on ``Finding``."""
+def published_findings_q(year: int | None = None, *, via: str = "") -> Q:
+    """The rule above, as a filter on ``Finding`` (or, with ``via="finding__"``, on a model
+    that points to a finding)."""
     from staat.findings.models import Origin, Status
     from staat.sources.models import SourceStatus
 
-    q = Q(source__status=SourceStatus.PUBLISHED) & ~Q(status=Status.REJECTED)
-    q &= Q(status__in=(Status.CONFIRMED, Status.EDITED)) | Q(origin=Origin.PERSON) | Q(
-        needs_review=False
-    )
+    q = Q(**{f"{via}source__status": SourceStatus.PUBLISHED}) & ~Q(
+        **{f"{via}status": Status.REJECTED})
+    q &= (Q(**{f"{via}status__in": (Status.CONFIRMED, Status.EDITED)})
+          | Q(**{f"{via}origin": Origin.PERSON}) | Q(**{f"{via}needs_review": False}))
     if year is not None:
-        q &= Q(source__year=year)
+        q &= Q(**{f"{via}source__year": year})
     return q
 
 
@@ -68,56 +71,84 @@ def published_findings(year: int | None = None):
     return Finding.objects.filter(published_findings_q(year))
 
 
-def _org_names(source) -> str:
-    return ", ".join(sorted(o.short_name or o.name for o in source.organisations.all()))
+def _fetch(qs) -> list[tuple]:
+    """The rows of a ``values_list`` query straight from the database cursor, without Django's
+    per-row conversions (several times faster for tens of thousands of rows): for id, number
+    and text columns; a boolean may come as 0 or 1, JSON as text."""
+    from django.core.exceptions import EmptyResultSet
+    from django.db import connections
+
+    try:
+        sql, params = qs.query.get_compiler(using=qs.db).as_sql()
+    except EmptyResultSet:  # a filter that matches nothing (``pk__in=[]``)
+        return []
+    with connections[qs.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _json_value(value):
+    """A JSON column's value read with :func:`_fetch` (text on some databases)."""
+    return json.loads(value) if isinstance(value, str | bytes) else value
+
+
+def _source_organisations(source_ids) -> dict[int, list[tuple[str, str, str]]]:
+    """(code, name, short name) of each source's organisations, by code."""
+    from staat.sources.models import Source
+
+    out: dict[int, list[tuple[str, str, str]]] = defaultdict(list)
+    for sid, code, name, short in _fetch(
+            Source.organisations.through.objects.filter(source_id__in=sorted(source_ids))
+            .values_list("source_id", "organisation__code", "organisation__name",
+                         "organisation__short_name").order_by("source_id", "organisation__code")):
+        out[sid].append((code, name, short))
+    return out
 
 
 def evidence_for(findings) -> dict[int, c.Evidence]:
     """Evidence for each finding: the text is always ``Source.text[char_start:char_end]``."""
-    from staat.sources.models import Passage
+    from staat.sources.models import Passage, Source
 
-    from staat.sources.models import Source
-
-    # Source.text is large (a 40-page Stand is some 200 kB): load it once per source, never
-    # once per finding (select_related would copy it into every row).
-    findings = list(findings.select_related("passage").only(
+    rows = _fetch(findings.order_by("source_id", "char_start", "pk").values_list(
         "pk", "kind", "text", "source_id", "page", "passage_id", "passage__index",
-        "passage__page_start", "char_start", "char_end", "status", "origin",
-    ).order_by("source_id", "char_start", "pk"))
-    sources = {s.pk: s for s in Source.objects.filter(pk__in={f.source_id for f in findings})
-               .only("pk", "title", "year", "text").prefetch_related("organisations")}
-    org_names = {pk: _org_names(s) for pk, s in sources.items()}
-    passages_needed = defaultdict(list)
-    for f in findings:
-        if f.passage_id is None:
-            passages_needed[f.source_id].append(f)
+        "passage__page_start", "char_start", "char_end", "status", "origin"))
+    source_ids = sorted({r[3] for r in rows})
+    # Source.text is large (a 40-page Stand is some 200 kB): read once per source
+    sources = {pk: (title, year, text) for pk, title, year, text in _fetch(
+        Source.objects.filter(pk__in=source_ids).values_list("pk", "title", "year", "text"))}
+    org_names = {sid: ", ".join(sorted(short or name for _code, name, short in orgs))
+                 for sid, orgs in _source_organisations(source_ids).items()}
     located: dict[int, int] = {}
-    for source_id, items in passages_needed.items():
+    without = defaultdict(list)  # findings with no passage: found by their offsets
+    for r in rows:
+        if r[5] is None:
+            without[r[3]].append(r)
+    for source_id, items in without.items():
         spans = list(Passage.objects.filter(source_id=source_id).order_by("index")
                      .values_list("index", "char_start", "char_end"))
-        for f in items:
+        for r in items:
             for index, start, end in spans:
-                if start <= f.char_start < end:
-                    located[f.pk] = index
+                if start <= r[8] < end:
+                    located[r[0]] = index
                     break
     out = {}
-    for f in findings:
-        source = sources[f.source_id]
-        text = source.text[f.char_start:f.char_end] or f.text
-        out[f.pk] = c.Evidence(
-            finding_id=f.pk,
-            kind=f.kind,
-            text=" ".join(text.split()),
-            source_id=f.source_id,
-            source_title=source.title,
-            organisation=org_names[f.source_id],
-            page=f.page or (f.passage.page_start if f.passage_id else None),
-            passage_index=f.passage.index if f.passage_id else located.get(f.pk),
-            char_start=f.char_start,
-            char_end=f.char_end,
-            status=f.status,
-            origin=f.origin,
-            year=source.year,
+    for (pk, kind, ftext, sid, page, passage_id, p_index, p_page, start, end, status,
+         origin) in rows:
+        title, year, text = sources[sid]
+        out[pk] = c.Evidence(
+            finding_id=pk,
+            kind=kind,
+            text=" ".join((text[start:end] or ftext).split()),
+            source_id=sid,
+            source_title=title,
+            organisation=org_names.get(sid, ""),
+            page=page or (p_page if passage_id is not None else None),
+            passage_index=p_index if passage_id is not None else located.get(pk),
+            char_start=start,
+            char_end=end,
+            status=status,
+            origin=origin,
+            year=year,
         )
     return out
 
@@ -157,7 +188,8 @@ def thread_views(year: int, published: dict[int, c.Evidence], data_log: list[str
                         "voor rode draden was niet beschikbaar)")
         raw_threads = fallback_threads(year, published)
     else:
-        raw_threads = list(service.edition_threads(year))
+        # the quotes are resolved here from the representatives' ids (in ``history``)
+        raw_threads = list(service.edition_threads(year, quotes=False))
     views: list[c.ThreadView] = []
     used_slugs: set[str] = set()
     dropped_total = [0]
@@ -176,7 +208,10 @@ def thread_views(year: int, published: dict[int, c.Evidence], data_log: list[str
         if not figures and year in history:
             figures = dict(history[year])
         evidence, seen = [], set()
-        for rep in _first(raw, ("findings", "representatives", "representative_findings"), []) or []:
+        reps = _first(raw, ("findings", "representatives", "representative_findings"), [])
+        if not reps:
+            reps = _get(history_raw.get(year) or {}, "representative_ids") or ()
+        for rep in reps or []:
             fid = rep if isinstance(rep, int) else _first(rep, ("finding_id", "id"))
             ev = published.get(int(fid)) if fid is not None else None
             if ev is None:
@@ -383,29 +418,41 @@ def source_views(evidence: Iterable[c.Evidence],
     for ev in evidence:
         by_source[ev.source_id][ev.finding_id] = ev
     ids = sorted(set(by_source) | set(extra))
+    sources = list(Source.objects.filter(pk__in=ids, status=SourceStatus.PUBLISHED)
+                   .prefetch_related("organisations").order_by("pk"))
+    # the cited passages of all sources in one query, without their text (the source's
+    # text holds it)
+    wanted: dict[int, set[int]] = defaultdict(set)
+    for source in sources:
+        wanted[source.pk] = {e.passage_index for e in by_source.get(source.pk, {}).values()
+                             if e.passage_index is not None}
+        wanted[source.pk] |= {i for i in extra.get(source.pk, ()) if i is not None}
+    spans: dict[int, dict[int, tuple]] = defaultdict(dict)
+    for sid, index, start, end, first, last, heading in _fetch(
+            Passage.objects.filter(source_id__in=[s.pk for s in sources]).values_list(
+                "source_id", "index", "char_start", "char_end", "page_start", "page_end",
+                "heading_path")):
+        if index in wanted[sid]:
+            spans[sid][index] = (start, end, first, last, heading)
     out = {}
-    for source in (Source.objects.filter(pk__in=ids, status=SourceStatus.PUBLISHED)
-                   .prefetch_related("organisations")
-                   .order_by("pk")):
+    for source in sources:
         cited = sorted(by_source.get(source.pk, {}).values(), key=lambda e: (e.char_start, e.finding_id))
-        wanted = {e.passage_index for e in cited if e.passage_index is not None}
-        wanted |= {i for i in extra.get(source.pk, ()) if i is not None}
-        passages = {p.index: p for p in Passage.objects.filter(source=source, index__in=wanted)}
+        passages = spans[source.pk]
         groups: dict[int, list[c.Evidence]] = {i: [] for i in passages}
         for ev in cited:
             if ev.passage_index in passages:
                 groups[ev.passage_index].append(ev)
         blocks = []
         for index in sorted(groups):
-            p = passages[index]
+            p_start, p_end, page_start, page_end, heading = passages[index]
             items = groups[index]
-            start = min([p.char_start, *(e.char_start for e in items)])
-            end = max([p.char_end, *(e.char_end for e in items)])
+            start = min([p_start, *(e.char_start for e in items)])
+            end = max([p_end, *(e.char_end for e in items)])
             blocks.append(c.Block(
                 passage_index=index,
-                page=p.page_start,
-                page_end=max(p.page_end, *(e.page or 0 for e in items), p.page_start),
-                heading=p.heading,
+                page=page_start,
+                page_end=max(page_end, *(e.page or 0 for e in items), page_start),
+                heading=" › ".join(_json_value(heading) or ()),
                 segments=segments(source.text, start, end, items),
                 finding_ids=[e.finding_id for e in items],
                 kind_labels=sorted({e.kind_label for e in items}),
@@ -437,12 +484,13 @@ def segments(text: str, start: int, end: int, items: list[c.Evidence]) -> list[d
         cuts.add(max(start, min(end, e.char_start)))
         cuts.add(max(start, min(end, e.char_end)))
     cuts = sorted(cuts)
+    spans = [(e.char_start, e.char_end, e.finding_id) for e in items]
     out = []
     for a, b in zip(cuts, cuts[1:], strict=False):
         if a == b:
             continue
-        covering = [e.finding_id for e in items if e.char_start <= a and b <= e.char_end]
-        starts = [e.finding_id for e in items if e.char_start == a]
+        covering = [i for s, t, i in spans if s <= a and b <= t]
+        starts = [i for s, _t, i in spans if s == a]
         out.append({"text": text[a:b], "marked": bool(covering), "ids": covering, "starts": starts})
     return out
 
@@ -497,12 +545,28 @@ def methodology(year: int) -> dict[str, Any]:
         by_type[str(type_labels.get(otype, otype))] = n
     year_findings = Finding.objects.filter(source__year=year, source__status=SourceStatus.PUBLISHED)
     status_labels = dict(Finding._meta.get_field("status").flatchoices)
-    by_status = {str(status_labels.get(s, s)): n for s, n in
-                 year_findings.values_list("status").annotate(n=Count("id")).order_by("status")}
     run = (ExtractionRun.objects.filter(status=ExtractionRun.RunStatus.DONE)
            .exclude(extractor_version="").order_by("-finished_at", "-pk").first())
-    versions = sorted(set(year_findings.exclude(extractor_version="")
-                          .values_list("extractor_version", flat=True)))
+    # the year's findings counted in one pass, by status and extractor version
+    counts: Counter = Counter()
+    statuses: Counter = Counter()
+    versions_: set[str] = set()
+    for status, version, *ns in _fetch(year_findings.values_list("status", "extractor_version")
+                                       .annotate(
+            n_year=Count("id"),
+            n_machine=Count("id", filter=Q(origin=Origin.MACHINE)),
+            n_person=Count("id", filter=Q(origin=Origin.PERSON)),
+            n_needs_review=Count("id", filter=Q(needs_review=True) & ~Q(
+                status__in=("confirmed", "edited", "rejected"))),
+            n_published=Count("id", filter=published_findings_q()),
+    ).order_by()):
+        counts.update(dict(zip(("n_year", "n_machine", "n_person", "n_needs_review",
+                                "n_published"), ns, strict=True)))
+        statuses[status] += ns[0]
+        if version:
+            versions_.add(version)
+    by_status = {str(status_labels.get(st, st)): n for st, n in sorted(statuses.items())}
+    versions = sorted(versions_)
     return {
         "years": years,
         "by_kind_year": {k: [v.get(y, 0) for y in years] for k, v in sorted(by_kind_year.items())},
@@ -514,12 +578,11 @@ def methodology(year: int) -> dict[str, Any]:
         "by_organisation_type": dict(sorted(by_type.items())),
         "extractor_name": run.extractor_name if run else "",
         "extractor_versions": versions,
-        "findings_year": year_findings.count(),
-        "findings_machine": year_findings.filter(origin=Origin.MACHINE).count(),
-        "findings_person": year_findings.filter(origin=Origin.PERSON).count(),
-        "findings_needs_review": year_findings.filter(
-            needs_review=True).exclude(status__in=("confirmed", "edited", "rejected")).count(),
-        "findings_published": published_findings(year).count(),
+        "findings_year": counts["n_year"],
+        "findings_machine": counts["n_machine"],
+        "findings_person": counts["n_person"],
+        "findings_needs_review": counts["n_needs_review"],
+        "findings_published": counts["n_published"],
         "by_status": by_status,
     }
 
@@ -536,12 +599,7 @@ def chart_data(year: int, threads: list[c.ThreadView], chart_threads: list[str])
     ]
     by_theme = [
         {"thema": label, "jaar": str(y), "bevindingen": n}
-        for label, y, n in (
-            FindingTheme.objects.filter(finding__in=published_findings().filter(source__year__lte=year))
-            .values_list("theme__label_nl", "finding__source__year")
-            .annotate(n=Count("finding_id", distinct=True))
-            .order_by("theme__label_nl", "finding__source__year")
-        ) if y
+        for label, y, n in _findings_by_theme_and_year(year) if y
     ]
     type_labels = {k: c.ORGANISATION_TYPE_LABELS.get(k, k) for k in
                    dict(Organisation._meta.get_field("type").flatchoices)}
@@ -555,6 +613,24 @@ def chart_data(year: int, threads: list[c.ThreadView], chart_threads: list[str])
     ]
     return {"threads-over-years": over_years, "findings-by-theme-year": by_theme,
             "findings-by-organisation-type": by_type}
+
+
+def _findings_by_theme_and_year(year: int) -> list[tuple[str, int, int]]:
+    """(theme label, year, published findings) up to ``year``, by label and year. A finding
+    has a theme once, so the findings of a theme are counted per theme (with joins, not a
+    subquery of all findings) and named by its label; only when two themes share a label is
+    each finding counted once per label in the database."""
+    from staat.findings.models import FindingTheme, Theme
+
+    labels = dict(_fetch(Theme.objects.values_list("pk", "label_nl")))
+    themes = FindingTheme.objects.filter(published_findings_q(via="finding__"),
+                                         finding__source__year__lte=year)
+    if len(set(labels.values())) < len(labels):
+        return sorted(themes.values_list("theme__label_nl", "finding__source__year")
+                      .annotate(n=Count("finding_id", distinct=True)).order_by())
+    return sorted((labels[theme], y, n) for theme, y, n in _fetch(
+        themes.values_list("theme_id", "finding__source__year").annotate(n=Count("id"))
+        .order_by()))
 
 
 def codebook_rows() -> list[dict]:
@@ -580,39 +656,49 @@ def finding_rows(year: int) -> list[dict]:
     qs = published_findings(year)
     ids = qs.values("pk")
     themes, named, source_orgs = defaultdict(list), defaultdict(list), defaultdict(list)
-    for fid, code in FindingTheme.objects.filter(finding__in=ids).values_list(
-            "finding_id", "theme__code"):
+    for fid, code in _fetch(FindingTheme.objects.filter(
+            published_findings_q(year, via="finding__")).values_list("finding_id", "theme__code")):
         themes[fid].append(code)
     through = Finding.organisations.through
-    for fid, code in through.objects.filter(finding__in=ids).values_list(
-            "finding_id", "organisation__code"):
+    for fid, code in _fetch(through.objects.filter(finding__in=ids).values_list(
+            "finding_id", "organisation__code")):
         named[fid].append(code)
-    rows_ = list(qs.order_by("source_id", "char_start", "pk").values_list(
+    rows_ = _fetch(qs.order_by("source_id", "char_start", "pk").values_list(
         "pk", "source_id", "kind", "text", "page", "char_start", "char_end", "laws", "confidence",
         "origin", "status", "needs_review", "codebook_version__number", "extractor_version",
         "passage__index", "sentence_first", "sentence_last"))
     source_ids = {r[1] for r in rows_}
-    titles = dict(Source.objects.filter(pk__in=source_ids).values_list("pk", "title"))
-    years = dict(Source.objects.filter(pk__in=source_ids).values_list("pk", "year"))
-    for sid, code in Source.objects.filter(pk__in=source_ids).values_list(
-            "pk", "organisations__code"):
+    sources = {pk: (title, year) for pk, title, year in _fetch(
+        Source.objects.filter(pk__in=source_ids).values_list("pk", "title", "year"))}
+    for sid, code in _fetch(Source.objects.filter(pk__in=source_ids).values_list(
+            "pk", "organisations__code")):
         if code:
             source_orgs[sid].append(code)
+    orgs = {sid: ";".join(sorted(codes)) for sid, codes in source_orgs.items()}
+    fields = [k for k in EXPORT_FIELDS if k in _FINDING_ROW_FIELDS]
+    index = [_FINDING_ROW_FIELDS.index(k) for k in fields]
+    pick = operator.itemgetter(*index) if len(index) > 1 else (lambda v: (v[index[0]],))
     out = []
     for (pk, sid, kind, text, page, start, end, laws, confidence, origin, status, review,
          cb_number, version, passage, s_first, s_last) in rows_:
-        row = {
-            "id": pk, "source_id": sid, "source_title": titles[sid],
-            "organisation": ";".join(sorted(source_orgs[sid])), "year": years[sid],
-            "kind": kind, "text": text, "page": page, "char_start": start, "char_end": end,
-            "themes": sorted(themes[pk]), "laws": [law_label(m) for m in laws or []],
-            "confidence": confidence, "origin": origin, "status": status,
-            "organisations_named": sorted(named[pk]), "needs_review": review,
-            "codebook_version": cb_number, "extractor_version": version, "passage": passage,
-            "sentence_first": s_first, "sentence_last": s_last,
-        }
-        out.append({k: row[k] for k in EXPORT_FIELDS if k in row})
+        title, year_ = sources[sid]
+        values = (
+            pk, sid, title, orgs.get(sid, ""), year_, kind, text, page, start, end,
+            sorted(themes[pk]) if pk in themes else [],
+            [law_label(m) for m in _json_value(laws) or []],
+            confidence, origin, status, sorted(named[pk]) if pk in named else [], bool(review),
+            cb_number, version, passage, s_first, s_last,
+        )
+        out.append(dict(zip(fields, pick(values), strict=True)))
     return out
+
+
+#: The fields :func:`finding_rows` gives, in the order of its values.
+_FINDING_ROW_FIELDS = (
+    "id", "source_id", "source_title", "organisation", "year", "kind", "text", "page",
+    "char_start", "char_end", "themes", "laws", "confidence", "origin", "status",
+    "organisations_named", "needs_review", "codebook_version", "extractor_version", "passage",
+    "sentence_first", "sentence_last")
 
 
 def is_fictional(year: int) -> bool:

@@ -33,14 +33,26 @@ def write_json(out: Tree, rel: str, data) -> None:
     out.write(rel, json.dumps(data, ensure_ascii=False, sort_keys=True, indent=1) + "\n")
 
 
+_RECORD = json.JSONEncoder(ensure_ascii=False, sort_keys=True)
+
+
+def write_records(out: Tree, rel: str, rows: list[dict]) -> None:
+    """A list of records as JSON with one record per line (a diff shows the records that
+    changed; and written by the C encoder, some ten times faster than indented JSON)."""
+    if not rows:
+        out.write(rel, "[]\n")
+        return
+    out.write(rel, "[\n" + ",\n".join(map(_RECORD.encode, rows)) + "\n]\n")
+
+
 def write_csv(out: Tree, rel: str, rows: list[dict], fields: tuple[str, ...] | list[str]
               ) -> None:
     buffer = io.StringIO(newline="")
-    writer = csv.DictWriter(buffer, fieldnames=list(fields), lineterminator="\n",
-                            extrasaction="ignore")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({k: _cell(row.get(k)) for k in fields})
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(fields)
+    plain = (str, int, float, bool)
+    writer.writerows([v if type(v) in plain else _cell(v) for v in map(row.get, fields)]
+                     for row in rows)
     out.write(rel, buffer.getvalue())
 
 
@@ -71,22 +83,22 @@ def write_all(data: c.EditionData, out: Tree) -> list[dict]:
 
     findings = data.findings
     fields = list(findings[0]) if findings else ["id"]
-    write_json(out, "data/bevindingen.json", findings)
+    write_records(out, "data/bevindingen.json", findings)
     write_csv(out, "data/bevindingen.csv", findings, fields)
     add("bevindingen.csv", "Bevindingen van dit jaar (CSV)", len(findings))
     add("bevindingen.json", "Bevindingen van dit jaar (JSON)", len(findings))
     threads = [thread_row(t) for t in data.thread_list()]
-    write_json(out, "data/rode-draden.json", threads)
+    write_records(out, "data/rode-draden.json", threads)
     write_csv(out, "data/rode-draden.csv", threads, THREAD_FIELDS)
     add("rode-draden.csv", "Rode draden met cijfers per jaar (CSV)", len(threads))
     add("rode-draden.json", "Rode draden met cijfers per jaar (JSON)", len(threads))
     calls = [call_row(call) for call in data.calls]
-    write_json(out, "data/oproepen.json", calls)
+    write_records(out, "data/oproepen.json", calls)
     add("oproepen.json", "Oproepen, hun formuleringen en opvolging (JSON)", len(calls))
-    write_json(out, "data/codeboek.json", data.codebook)
+    write_records(out, "data/codeboek.json", data.codebook)
     write_csv(out, "data/codeboek.csv", data.codebook, CODEBOOK_FIELDS)
     add("codeboek.csv", "Codeboek: thema's (CSV)", len(data.codebook))
     add("codeboek.json", "Codeboek: thema's (JSON)", len(data.codebook))
     for code, rows in sorted(data.chart_data.items()):
-        write_json(out, f"data/grafiek-{code}.json", rows)
+        write_records(out, f"data/grafiek-{code}.json", rows)
     return downloads

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 import traceback
 from pathlib import Path
 
@@ -184,11 +185,17 @@ def build(edition: Edition, out: Path | None = None, *, progress=None) -> builde
     """Build ``edition`` (into its data folder unless ``out``), recording status on it."""
     out = Path(out) if out else edition_dir(edition.year)
     lines: list[str] = []
+    last_saved = [-1.0]
 
     def report(percent: int, step: str) -> None:
         lines.append(f"{percent:3d}% {step}")
-        _set(edition.pk, build_status=Edition.BuildStatus.RUNNING, build_progress=percent,
-             build_step=step, build_log="\n".join(lines))
+        # the editor polls the status every second: a step less than half a second after the
+        # last one saved is kept in the log and saved with the next one
+        now = time.monotonic()
+        if now - last_saved[0] >= 0.5:
+            last_saved[0] = now
+            _set(edition.pk, build_status=Edition.BuildStatus.RUNNING, build_progress=percent,
+                 build_step=step, build_log="\n".join(lines))
         if progress:
             progress(percent, step)
 

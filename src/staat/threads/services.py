@@ -30,6 +30,7 @@ Reading for the edition (:func:`edition_threads`, :func:`thread_history`,
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 import logging
@@ -39,6 +40,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db import close_old_connections, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -76,6 +78,11 @@ def _core():
     from staat.analysis import threads as core
 
     return core
+
+
+@functools.cache
+def _finding_input_class():
+    return _core().FindingInput
 
 
 def core_version() -> str:
@@ -127,7 +134,9 @@ class _Row:
 
 def _rows(qs=None) -> dict[int, _Row]:
     qs = thread_findings() if qs is None else qs
-    base = list(qs.order_by("pk").values_list(
+    # the query Django builds, run on the cursor: no per-value converters (they cost more
+    # than the query); ``laws`` (JSON) is decoded here, once per distinct value
+    base = _fetch_rows(qs.order_by("pk").values_list(
         "pk", "source__year", "kind", "text", "status", "origin", "source_id", "page",
         "passage_id", "char_start", "char_end", "laws", "source__kind",
     ))
@@ -145,24 +154,52 @@ def _rows(qs=None) -> dict[int, _Row]:
     # one query with the findings as a subquery (thousands of bound ids cost more)
     ids_query = qs.order_by().values("pk") if len(ids) > 5000 else None
     for chunk in ([ids] if ids_query is not None else _chunks(ids, 5000)):
-        for fid, code in (FindingTheme.objects
-                          .filter(finding_id__in=ids_query if ids_query is not None else chunk)
-                          .values_list("finding_id", "theme__code")
-                          .order_by("finding_id", "theme__code")):
+        for fid, code in _fetch_rows(
+                FindingTheme.objects
+                .filter(finding_id__in=ids_query if ids_query is not None else chunk)
+                .values_list("finding_id", "theme__code")
+                .order_by("finding_id", "theme__code")):
             themes[fid].append(code)
     out: dict[int, _Row] = {}
+    law_names: dict[Any, tuple[str, ...]] = {}
+    orgs_of: dict[tuple[int, str], tuple[tuple[str, ...], tuple[str, ...]]] = {}
+    no_themes: tuple[str, ...] = ()
     for (pk, year, kind, text, status, origin, sid, page, passage_id, cs, ce, laws,
          source_kind) in base:
-        codes = reporting_organisations(source_kind, source_orgs.get(sid) or ())
+        names = law_names.get(laws) if isinstance(laws, (str, type(None))) else None
+        if names is None:
+            value = json.loads(laws) if isinstance(laws, str) else laws
+            names = tuple(sorted({n for n in (_law_name(m) for m in (value or [])) if n}))
+            if isinstance(laws, (str, type(None))):
+                law_names[laws] = names
+        org = orgs_of.get((sid, source_kind))
+        if org is None:
+            codes = reporting_organisations(source_kind, source_orgs.get(sid) or ())
+            org = orgs_of[(sid, source_kind)] = (
+                codes, tuple(org_type.get(c, "") for c in codes))
+        theme_codes = themes.get(pk)
         out[pk] = _Row(
             id=pk, year=int(year), kind=kind, text=text, status=status, origin=origin,
             source_id=sid, page=page, passage_id=passage_id, char_start=cs, char_end=ce,
-            organisation_codes=codes,
-            organisation_types=tuple(org_type.get(c, "") for c in codes),
-            themes=tuple(themes.get(pk, ())),
-            laws=tuple(sorted({n for n in (_law_name(m) for m in (laws or [])) if n})),
+            organisation_codes=org[0], organisation_types=org[1],
+            themes=tuple(theme_codes) if theme_codes else no_themes, laws=names,
         )
     return out
+
+
+def _fetch_rows(qs) -> list[tuple]:
+    """The rows of a ``values_list`` queryset, run on the cursor: without Django's
+    per-value converters, which cost more than the query on large results (JSON comes
+    back as text on SQLite, booleans as 0/1)."""
+    from django.db import connections
+
+    try:
+        sql, params = qs.query.get_compiler(using=qs.db).as_sql()
+    except EmptyResultSet:
+        return []
+    with connections[qs.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 #: Kinds of source in which the listed organisations speak for themselves.
@@ -190,8 +227,7 @@ def _chunks(seq: Sequence, size: int):
 
 
 def finding_input(row: _Row):
-    core = _core()
-    return core.FindingInput(
+    return _finding_input_class()(
         id=str(row.id), year=row.year, kind=row.kind, text=row.text,
         source_id=str(row.source_id),
         organisation_codes=row.organisation_codes, organisation_types=row.organisation_types,
@@ -268,6 +304,16 @@ def _decisions_key(decisions: list[dict]) -> str:
                           ).hexdigest()
 
 
+@dataclasses.dataclass(frozen=True)
+class _StoredThread:
+    pk: int
+    key: str
+    label: str
+    machine_label: str
+    merged_into_key: str | None
+    centroid_terms: dict | None
+
+
 def _previous_states(rows: dict[int, _Row], replayed: rp.Replayed, *,
                      stored: dict[int, set[int]] | None = None) -> list:
     """The core's ``ThreadState`` of every stored thread and decision; ``stored`` (if given)
@@ -275,21 +321,24 @@ def _previous_states(rows: dict[int, _Row], replayed: rp.Replayed, *,
     core = _core()
     states: dict[str, Any] = {}
     members: dict[int, dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))
-    for tid, fid in (ThreadMembership.objects.filter(excluded=False)
-                     .values_list("thread_id", "finding_id")
-                     .order_by("thread_id", "finding_id")):
+    for tid, fid in _fetch_rows(ThreadMembership.objects.filter(excluded=False)
+                                .values_list("thread_id", "finding_id")
+                                .order_by("thread_id", "finding_id")):
         if stored is not None:
             stored.setdefault(tid, set()).add(fid)
         if fid in rows:
             members[tid][rows[fid].year].append(fid)
-    threads = {t.key: t for t in Thread.objects.select_related("merged_into").order_by("key")}
+    # plain values, not model instances (thousands of threads)
+    threads = {t.key: t for t in (
+        _StoredThread(*v) for v in Thread.objects.order_by("key").values_list(
+            "pk", "key", "label", "machine_label", "merged_into__key", "centroid_terms"))}
     keys = sorted(set(threads) | set(replayed.overrides))
     for key in keys:
         t = threads.get(key)
         ov = replayed.overrides.get(key) or rp.Override(key=key)
         by_year = ({y: tuple(str(i) for i in ids) for y, ids in sorted(members[t.pk].items())}
                    if t else {})
-        merged = ov.merged_into or (t.merged_into.key if t and t.merged_into else None)
+        merged = ov.merged_into or (t.merged_into_key if t else None)
         label = ov.label or (t.label if t else key)
         states[key] = core.ThreadState(
             key=key,
@@ -508,8 +557,9 @@ def _store(drafts: dict[str, _Draft], homes: dict[int, tuple[str, str]], rows: d
         else:  # pragma: no cover - every supported database returns the keys
             for t in to_create:
                 t.save()
-    for t in to_update:  # (bulk_update's CASE expressions cost more than one UPDATE each)
-        t.save(update_fields=[*fields, "run", "updated_at"])
+    # (bulk_update's CASE expressions cost more than one UPDATE per row; this runs one
+    # prepared UPDATE for all rows)
+    _update_rows(Thread, to_update, [*fields, "run", "updated_at"])
     _store_all_years(saved, years_of, have_years)
     # merged and dropped threads
     for key, t in existing.items():
@@ -564,8 +614,24 @@ def _store_all_years(saved: dict[str, Thread], years_of: dict[str, list[dict]],
         ThreadYear.objects.filter(pk__in=chunk).delete()
     if create:
         ThreadYear.objects.bulk_create(create, batch_size=1000)
-    for ty in update:
-        ty.save(update_fields=fields)
+    _update_rows(ThreadYear, update, fields)
+
+
+def _update_rows(model, objs: Sequence, fields: Sequence[str]) -> None:
+    """``objs.save(update_fields=fields)`` for every object, as one prepared ``UPDATE`` run
+    for all rows (``executemany``); the values are prepared by the fields as ``save`` does."""
+    if not objs:
+        return
+    meta = model._meta
+    cols = [meta.get_field(f) for f in fields]
+    qn = connection.ops.quote_name
+    sql = "UPDATE {} SET {} WHERE {} = %s".format(
+        qn(meta.db_table), ", ".join(f"{qn(f.column)} = %s" for f in cols), qn(meta.pk.column))
+    params = [[f.get_db_prep_save(f.pre_save(o, False), connection) for f in cols] + [o.pk]
+              for o in objs]
+    with connection.cursor() as cursor:
+        for chunk in _chunks(params, 1000):
+            cursor.executemany(sql, chunk)
 
 
 def _store_memberships(saved: dict[str, Thread], homes: dict[int, tuple[str, str]],
@@ -597,15 +663,17 @@ def _store_memberships(saved: dict[str, Thread], homes: dict[int, tuple[str, str
     if only is not None:
         qs = qs.filter(thread_id__in=[t.pk for t in saved.values()])
     fields = ("year", "origin", "pinned", "excluded", "representative")
+    # (the cursor, not the queryset: no per-value converters; booleans may come back as 0/1,
+    # which compare equal to False/True)
     have = {(tid, fid): (pk, vals) for pk, tid, fid, *vals in
-            qs.values_list("pk", "thread_id", "finding_id", *fields)}
+            _fetch_rows(qs.values_list("pk", "thread_id", "finding_id", *fields))}
     create, update = [], []
     for k, v in wanted.items():
         m = have.get(k)
         if m is None:
             create.append(ThreadMembership(thread_id=k[0], finding_id=k[1], **v))
         elif any(old != v[f] for f, old in zip(fields, m[1])):
-            update.append(ThreadMembership(pk=m[0], thread_id=k[0], finding_id=k[1], **v))
+            update.append((m[0], v))
     gone = [m[0] for k, m in have.items() if k not in wanted]
     if gone:
         for chunk in _chunks(gone, 5000):
@@ -614,8 +682,8 @@ def _store_memberships(saved: dict[str, Thread], homes: dict[int, tuple[str, str
         ThreadMembership.objects.bulk_create(create, batch_size=2000)
     # few distinct value combinations: one UPDATE per combination
     by_values: dict[tuple, list[int]] = defaultdict(list)
-    for m in update:
-        by_values[tuple(getattr(m, f) for f in fields)].append(m.pk)
+    for pk, v in update:
+        by_values[tuple(v[f] for f in fields)].append(pk)
     for vals, pks in sorted(by_values.items(), key=lambda kv: repr(kv[0])):
         for chunk in _chunks(pks, 5000):
             ThreadMembership.objects.filter(pk__in=chunk).update(**dict(zip(fields, vals)))
@@ -1056,7 +1124,7 @@ class ThreadHistory:
 def _year_summary(y: dict | ThreadYear) -> YearSummary:
     from staat.analysis.trends import TREND_LABELS
 
-    if isinstance(y, ThreadYear):
+    if isinstance(y, ThreadYear | _StoredYear):
         y = {"year": y.year, "trend": y.trend, "trend_reasons": y.trend_reasons,
              "figures": y.figures, "representative_ids": y.representative_ids,
              "finding_count": y.finding_count}
@@ -1112,15 +1180,25 @@ def _summaries(ids: Sequence[int], rows: dict[int, _Row], *, pinned: set[int] = 
 
 
 def _published_monitored() -> list[int]:
-    return sorted(set(thread_findings().filter(source__status=SourceStatus.PUBLISHED)
-                      .order_by().values_list("source__year", flat=True).distinct()))
+    return _monitored(published=True)
 
 
 def _all_monitored() -> list[int]:
     """The monitored years of the stored threads: every year with a finding that feeds threads
     (what ``_monitored_years(_rows())`` gives, in one small query)."""
-    return sorted({int(y) for y in thread_findings().order_by()
-                   .values_list("source__year", flat=True).distinct()})
+    return _monitored(published=False)
+
+
+def _monitored(*, published: bool) -> list[int]:
+    """The years of the (published) sources with a finding that feeds threads: asked of the
+    sources (one lookup of a finding each), not of all findings."""
+    from django.db.models import Exists, OuterRef
+
+    feeding = thread_findings().filter(source=OuterRef("pk"))
+    sources = Source.objects.filter(year__isnull=False).filter(Exists(feeding))
+    if published:
+        sources = sources.filter(status=SourceStatus.PUBLISHED)
+    return sorted({int(y) for y in sources.order_by().values_list("year", flat=True).distinct()})
 
 
 def _stored_figures(d: dict | None):
@@ -1129,7 +1207,7 @@ def _stored_figures(d: dict | None):
     ``None`` when they are not complete figures."""
     core = _core()
     d = {k: v for k, v in (d or {}).items() if k != "trend"}
-    if set(d) != {f.name for f in dataclasses.fields(core.ThreadFigures)}:
+    if d.keys() != _figure_fields(core):
         return None
     try:
         return core.ThreadFigures(
@@ -1145,6 +1223,17 @@ def _stored_figures(d: dict | None):
         )
     except (AttributeError, KeyError, TypeError, ValueError):
         return None
+
+
+def _figure_fields(core) -> set[str]:
+    names = _FIGURE_FIELDS.get(core.ThreadFigures)
+    if names is None:
+        names = _FIGURE_FIELDS[core.ThreadFigures] = {
+            f.name for f in dataclasses.fields(core.ThreadFigures)}
+    return names
+
+
+_FIGURE_FIELDS: dict[type, set[str]] = {}
 
 
 def _figures_over_years(figures: list, org_type: dict[str, str], sourceless: set[str]):
@@ -1191,8 +1280,84 @@ def _sourceless() -> set[str]:
             if not reporting_organisations(kind, orgs.get(sid) or ())}
 
 
-def _stored_years(t: Thread, by_year: dict[int, list[int]], monitored: list[int],
-                  pinned: set[int]) -> tuple[list[dict], dict] | None:
+def _fetch(qs) -> list[tuple]:
+    """The rows of a ``values_list`` query as the database cursor gives them, without Django's
+    per-row conversions: for id, number, text and boolean columns (a boolean may come as 0 or
+    1), not for JSON or dates. Hundreds of thousands of rows are read several times faster."""
+    from django.core.exceptions import EmptyResultSet
+    from django.db import connections
+
+    try:
+        sql, params = qs.query.get_compiler(using=qs.db).as_sql()
+    except EmptyResultSet:  # a filter that matches nothing (``pk__in=[]``)
+        return []
+    with connections[qs.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+@dataclasses.dataclass(frozen=True)
+class _ThreadRow:
+    """The values of a :class:`Thread` the edition's reading needs."""
+
+    pk: int
+    key: str
+    label: str
+    description: str
+    kind: str
+    pinned: bool
+
+
+@dataclasses.dataclass(frozen=True)
+class _StoredYear:
+    """The values of a :class:`ThreadYear` the reading needs."""
+
+    thread_id: int
+    year: int
+    trend: str
+    trend_reasons: list
+    figures: dict
+    representative_ids: list
+    finding_count: int
+
+
+def _json(value):
+    return json.loads(value) if isinstance(value, str | bytes) else value
+
+
+def _stored_year_rows(thread_qs) -> dict[int, list[_StoredYear]]:
+    """The stored years of these threads by thread id, oldest first (one query)."""
+    out: dict[int, list[_StoredYear]] = defaultdict(list)
+    for tid, y, trend, reasons, figures, reps, count in _fetch(
+            ThreadYear.objects.filter(thread__in=thread_qs).order_by("thread_id", "year")
+            .values_list("thread_id", "year", "trend", "trend_reasons", "figures",
+                         "representative_ids", "finding_count")):
+        out[tid].append(_StoredYear(tid, y, trend, _json(reasons), _json(figures), _json(reps),
+                                    count))
+    return out
+
+
+_URL_KEY = "th-0key0"
+
+
+def thread_url(key: str) -> str:
+    """``Thread.get_absolute_url`` for a thread key (the URL pattern is looked up once)."""
+    from django.urls import get_script_prefix, reverse
+
+    if not key.replace("-", "").replace("_", "").isalnum() or not key.isascii():
+        return reverse("threads:detail", args=[key])
+    prefix = get_script_prefix()
+    url = _THREAD_URLS.get(prefix)
+    if url is None:
+        url = _THREAD_URLS[prefix] = reverse("threads:detail", args=[_URL_KEY])
+    return url.replace(_URL_KEY, key)
+
+
+_THREAD_URLS: dict[str, str] = {}  # the thread URL with a stand-in key, by script prefix
+
+
+def _stored_years(stored_rows: list[_StoredYear], by_year: dict[int, list[int]],
+                  monitored: list[int], pinned: set[int]) -> tuple[list[dict], dict] | None:
     """The year values ``_years_of`` gives for ``by_year`` (a thread's findings by year, all of
     them from published sources, every monitored year having a published source), taken from
     the stored :class:`ThreadYear` rows, and the figures per year; ``None`` when the stored
@@ -1203,7 +1368,7 @@ def _stored_years(t: Thread, by_year: dict[int, list[int]], monitored: list[int]
     follows from the figures and the years alone."""
     first = min(by_year)
     wanted = [y for y in monitored if y >= first]
-    stored = {ty.year: ty for ty in t.years.all() if ty.year <= monitored[-1]}
+    stored = {ty.year: ty for ty in stored_rows if ty.year <= monitored[-1]}
     if sorted(stored) != wanted:
         return None
     out, figures = [], {}
@@ -1236,8 +1401,8 @@ def _rows_of(ids: Iterable[int]) -> dict[int, _Row]:
     return out
 
 
-def edition_threads(year: int, *, published_only: bool = True, kinds: Sequence[str] | None = None
-                    ) -> list[ThreadSummary]:
+def edition_threads(year: int, *, published_only: bool = True, kinds: Sequence[str] | None = None,
+                    quotes: bool = True) -> list[ThreadSummary]:
     """The threads of edition ``year``: every current thread with a status that year
     (including "no longer mentioned"), pinned first, then most reporting organisations.
 
@@ -1245,7 +1410,9 @@ def edition_threads(year: int, *, published_only: bool = True, kinds: Sequence[s
     quotes are computed over findings of published sources only, and a thread with none is
     left out; otherwise the stored figures (over every finding that feeds threads) are used.
     ``figures_all_years`` covers every year up to and including ``year``. Quotes
-    (``representatives``) are the year's representative findings, pinned ones first.
+    (``representatives``) are the year's representative findings, pinned ones first; with
+    ``quotes=False`` they are left out (``()``), for a reader that needs only their ids (the
+    ``representative_ids`` of the year in ``history``).
 
     Read in a few queries for all threads together. The stored years of the last threads run
     are the published ones for a thread whose findings up to ``year`` all come from published
@@ -1258,21 +1425,30 @@ def edition_threads(year: int, *, published_only: bool = True, kinds: Sequence[s
     thread_qs = Thread.objects.current()
     if kinds:
         thread_qs = thread_qs.filter(kind__in=sorted(set(kinds)))
-    threads = list(thread_qs.prefetch_related("years"))
+    threads = [_ThreadRow(*r) for r in _fetch(thread_qs.values_list(
+        "pk", "key", "label", "description", "kind", "pinned"))]
+    stored_years = _stored_year_rows(thread_qs)
     calls: dict[int, list[int]] = defaultdict(list)
-    for tid, cid in (Thread.calls.through.objects.filter(thread__in=thread_qs)
-                     .values_list("thread_id", "call_id")):
+    for tid, cid in _fetch(Thread.calls.through.objects.filter(thread__in=thread_qs)
+                           .values_list("thread_id", "call_id")):
         calls[tid].append(cid)
-    by_thread: dict[int, list[tuple[int, int, bool, str]]] = defaultdict(list)
+    # findings of unpublished sources (few): asked apart, so that the memberships (hundreds of
+    # thousands on a large corpus) are read without a join
+    drafts_ = [sid for (sid,) in _fetch(Source.objects.exclude(status=SourceStatus.PUBLISHED)
+                                        .order_by().values_list("pk"))] if published_only else []
+    unpublished = {fid for chunk in _chunks(drafts_, 500) for (fid,) in _fetch(
+        Finding.objects.filter(source_id__in=chunk).order_by().values_list("pk"))}
+    # each thread's memberships as (finding, year, pinned, origin, thread) rows, pinned a
+    # boolean or 0/1 as the database gives it
+    by_thread: dict[int, list[tuple[int, int, Any, str, int]]] = defaultdict(list)
     mixed: set[int] = set()  # threads with a finding of an unpublished source
-    for tid, fid, y, pinned, origin, status in ThreadMembership.objects.filter(
+    for m in _fetch(ThreadMembership.objects.filter(
             excluded=False, year__lte=year, thread__in=thread_qs).values_list(
-            "thread_id", "finding_id", "year", "pinned", "origin", "finding__source__status"
-    ).order_by("finding_id"):
-        if published_only and status != SourceStatus.PUBLISHED:
-            mixed.add(tid)
+            "finding_id", "year", "pinned", "origin", "thread_id").order_by("finding_id")):
+        if unpublished and m[0] in unpublished:
+            mixed.add(m[4])
             continue
-        by_thread[tid].append((fid, y, pinned, origin))
+        by_thread[m[4]].append(m)
     org_type = dict(Organisation.objects.values_list("code", "type"))
     sourceless = _sourceless()
     if published_only:
@@ -1288,12 +1464,12 @@ def edition_threads(year: int, *, published_only: bool = True, kinds: Sequence[s
         if not ms:
             continue
         by_year: dict[int, list[int]] = defaultdict(list)
-        for fid, y, _, _ in ms:
+        for fid, y, *_ in ms:
             by_year[y].append(fid)
         pinned = {m[0] for m in ms if m[2]}
         year_dicts = figures = None
         if not published_only:
-            stored = [ty for ty in t.years.all() if ty.year <= year]
+            stored = [ty for ty in stored_years.get(t.pk, ()) if ty.year <= year]
             year_dicts = stored
             figs = [_stored_figures(ty.figures) for ty in stored]
             if all(f is not None and f.findings == ty.finding_count == len(by_year.get(ty.year, []))
@@ -1301,13 +1477,15 @@ def edition_threads(year: int, *, published_only: bool = True, kinds: Sequence[s
                        ty.year for ty in stored}:
                 figures = {ty.year: f for ty, f in zip(stored, figs, strict=True)}
         elif same_years and t.pk not in mixed and monitored:
-            found = _stored_years(t, by_year, monitored, pinned)
+            found = _stored_years(stored_years.get(t.pk, []), by_year, monitored, pinned)
             if found is not None:
                 year_dicts, figures = found
         all_years = (_figures_over_years(list(figures.values()), org_type, sourceless)
                      if figures is not None else None)
         plans.append([t, ms, by_year, year_dicts, figures, all_years])
     rows = _rows_of(m[0] for p in plans if p[3] is None or p[5] is None for m in p[1])
+    # the threads whose years are computed again need all of the thread (one query)
+    full = Thread.objects.in_bulk([p[0].pk for p in plans if p[3] is None])
     drafts: list[tuple[Thread, list, str, list[YearSummary], dict]] = []
     for t, ms, by_year, year_dicts, figures, all_years in plans:
         pinned = {m[0] for m in ms if m[2]}
@@ -1321,13 +1499,15 @@ def edition_threads(year: int, *, published_only: bool = True, kinds: Sequence[s
                                         latest_year=monitored[-1])
             years = [_year_summary(y) for y in year_dicts]
         else:
-            year_dicts, description = _years_of(dict(by_year), rows, monitored,
-                                                _draft_from_db(t), pinned, t.kind)
+            year_dicts, description = _years_of(
+                dict(by_year), rows, monitored,
+                _draft_from_db(full[t.pk], {ty.year: ty for ty in stored_years.get(t.pk, ())}),
+                pinned, t.kind)
             years = [_year_summary(y) for y in year_dicts]
         if any(y.year == year for y in years):
             drafts.append((t, ms, description, years, all_years.to_dict()))
     wanted = sorted({i for _t, _ms, _d, years, _a in drafts for y in years if y.year == year
-                     for i in y.representative_ids})
+                     for i in y.representative_ids}) if quotes else []
     rows.update(_rows_of(i for i in wanted if i not in rows))
     summaries = _summaries(wanted, rows)
     out: list[ThreadSummary] = []
@@ -1336,7 +1516,8 @@ def edition_threads(year: int, *, published_only: bool = True, kinds: Sequence[s
         pinned = {m[0] for m in ms if m[2]}
         person = {m[0] for m in ms if m[3] == MembershipOrigin.PERSON}
         out.append(ThreadSummary(
-            key=t.key, label=t.label, description=description, kind=t.kind, pinned=t.pinned,
+            key=t.key, label=t.label, description=description, kind=t.kind,
+            pinned=bool(t.pinned),
             year=year, trend=this.trend, trend_label=this.trend_label,
             trend_reason=this.trend_reason, figures=this.figures,
             figures_all_years=all_years, history=tuple(years),
@@ -1346,7 +1527,7 @@ def edition_threads(year: int, *, published_only: bool = True, kinds: Sequence[s
                 for i in this.representative_ids if i in summaries),
             finding_ids=tuple(sorted(m[0] for m in ms if m[1] == year)),
             call_ids=tuple(sorted(calls.get(t.pk, ()))),
-            url=t.get_absolute_url(),
+            url=thread_url(t.key),
         ))
     out.sort(key=lambda s: (not s.pinned, s.trend == Trend.NO_LONGER_MENTIONED,
                             -s.figures.get("reporters", 0), -s.figures.get("findings", 0),
