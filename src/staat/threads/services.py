@@ -1280,22 +1280,6 @@ def _sourceless() -> set[str]:
             if not reporting_organisations(kind, orgs.get(sid) or ())}
 
 
-def _fetch(qs) -> list[tuple]:
-    """The rows of a ``values_list`` query as the database cursor gives them, without Django's
-    per-row conversions: for id, number, text and boolean columns (a boolean may come as 0 or
-    1), not for JSON or dates. Hundreds of thousands of rows are read several times faster."""
-    from django.core.exceptions import EmptyResultSet
-    from django.db import connections
-
-    try:
-        sql, params = qs.query.get_compiler(using=qs.db).as_sql()
-    except EmptyResultSet:  # a filter that matches nothing (``pk__in=[]``)
-        return []
-    with connections[qs.db].cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
-
-
 @dataclasses.dataclass(frozen=True)
 class _ThreadRow:
     """The values of a :class:`Thread` the edition's reading needs."""
@@ -1328,7 +1312,7 @@ def _json(value):
 def _stored_year_rows(thread_qs) -> dict[int, list[_StoredYear]]:
     """The stored years of these threads by thread id, oldest first (one query)."""
     out: dict[int, list[_StoredYear]] = defaultdict(list)
-    for tid, y, trend, reasons, figures, reps, count in _fetch(
+    for tid, y, trend, reasons, figures, reps, count in _fetch_rows(
             ThreadYear.objects.filter(thread__in=thread_qs).order_by("thread_id", "year")
             .values_list("thread_id", "year", "trend", "trend_reasons", "figures",
                          "representative_ids", "finding_count")):
@@ -1425,24 +1409,24 @@ def edition_threads(year: int, *, published_only: bool = True, kinds: Sequence[s
     thread_qs = Thread.objects.current()
     if kinds:
         thread_qs = thread_qs.filter(kind__in=sorted(set(kinds)))
-    threads = [_ThreadRow(*r) for r in _fetch(thread_qs.values_list(
+    threads = [_ThreadRow(*r) for r in _fetch_rows(thread_qs.values_list(
         "pk", "key", "label", "description", "kind", "pinned"))]
     stored_years = _stored_year_rows(thread_qs)
     calls: dict[int, list[int]] = defaultdict(list)
-    for tid, cid in _fetch(Thread.calls.through.objects.filter(thread__in=thread_qs)
+    for tid, cid in _fetch_rows(Thread.calls.through.objects.filter(thread__in=thread_qs)
                            .values_list("thread_id", "call_id")):
         calls[tid].append(cid)
     # findings of unpublished sources (few): asked apart, so that the memberships (hundreds of
     # thousands on a large corpus) are read without a join
-    drafts_ = [sid for (sid,) in _fetch(Source.objects.exclude(status=SourceStatus.PUBLISHED)
+    drafts_ = [sid for (sid,) in _fetch_rows(Source.objects.exclude(status=SourceStatus.PUBLISHED)
                                         .order_by().values_list("pk"))] if published_only else []
-    unpublished = {fid for chunk in _chunks(drafts_, 500) for (fid,) in _fetch(
+    unpublished = {fid for chunk in _chunks(drafts_, 500) for (fid,) in _fetch_rows(
         Finding.objects.filter(source_id__in=chunk).order_by().values_list("pk"))}
     # each thread's memberships as (finding, year, pinned, origin, thread) rows, pinned a
     # boolean or 0/1 as the database gives it
     by_thread: dict[int, list[tuple[int, int, Any, str, int]]] = defaultdict(list)
     mixed: set[int] = set()  # threads with a finding of an unpublished source
-    for m in _fetch(ThreadMembership.objects.filter(
+    for m in _fetch_rows(ThreadMembership.objects.filter(
             excluded=False, year__lte=year, thread__in=thread_qs).values_list(
             "finding_id", "year", "pinned", "origin", "thread_id").order_by("finding_id")):
         if unpublished and m[0] in unpublished:
