@@ -587,27 +587,16 @@ def start_background_run(*, user=None, force: bool = False, sources=None) -> Ext
 def after_ingest(source: Source) -> None:
     """Called by ``staat.sources.services.ingest_file`` after a new source is stored.
 
-    Extraction runs once the source's transaction is committed; a failure here is logged and
-    never undoes the upload (``staat extract`` can run it again).
+    Extraction runs once the source's transaction is committed, in this process; a failure
+    here is logged and never undoes the upload (``staat extract`` can run it again).
     """
-    mode = getattr(settings, "EXTRACT_AFTER_INGEST", "sync")
-    if mode == "off":
-        return
-    pk = source.pk
-
-    def extract():
-        try:
-            run_extraction([pk], jobs=1)
-        except Exception:  # noqa: BLE001 - the upload stands; the run records the error
-            log.exception("automatic extraction of source %s failed", pk)
-
-    transaction.on_commit(extract)
+    after_ingest_many([source], jobs=1)
 
 
 def after_ingest_many(sources, *, jobs: int | None = None) -> None:
-    """Called by ``staat.sources.services.ingest_files`` with the sources it stored: like
-    :func:`after_ingest`, but one extraction run over all of them, in ``jobs`` worker
-    processes (default ``STAAT_JOBS``), when the transaction is committed."""
+    """Called by ``staat.sources.services.ingest_files`` with the sources it stored: one
+    extraction run over all of them, in ``jobs`` worker processes (default ``STAAT_JOBS``),
+    once the transaction is committed, unless ``STAAT_EXTRACT_AFTER_INGEST`` is off."""
     if getattr(settings, "EXTRACT_AFTER_INGEST", "sync") == "off" or not sources:
         return
     pks = [s.pk for s in sources]
