@@ -250,7 +250,13 @@ class Finding(models.Model):
 
     class Meta:
         ordering = ["source", "char_start", "id"]
-        indexes = [models.Index(fields=["source", "char_start"])]
+        indexes = [
+            models.Index(fields=["source", "char_start"]),
+            # refresh_review_flags after every extraction: finds the few rows to change
+            # without reading the whole table
+            models.Index(fields=["status", "needs_review", "confidence"],
+                         name="finding_review_flags"),
+        ]
         verbose_name = _("finding")
         verbose_name_plural = _("findings")
 
