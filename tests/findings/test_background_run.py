@@ -3,11 +3,12 @@
 
 from __future__ import annotations
 
-import time
+import threading
 
 import pytest
 
 from staat.findings.models import ExtractionRun, Finding
+from staat.findings.services import background_thread_name
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -23,15 +24,17 @@ def test_start_run_from_the_web_and_poll_its_status(client, researcher, no_autom
     client.force_login(researcher)
     response = client.post("/bevindingen/extractie/", {})
     assert response.status_code == 302
+    # wait for the run's thread without reading meanwhile: on the in-memory SQLite test
+    # database (shared cache) a read at the moment the thread writes makes its write fail
+    # at once with "table is locked" (a file database waits instead)
+    threads = [t for t in threading.enumerate() if t.name.startswith("staat-extraction-run-")]
+    for thread in threads:  # none if it has finished already
+        thread.join(timeout=300)
+        assert not thread.is_alive()
     run = ExtractionRun.objects.get()
+    assert all(t.name == background_thread_name(run) for t in threads)
     fragment = client.get(f"/bevindingen/extractie/{run.pk}/status/").content.decode()
     assert "staat-run-status" in fragment
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline:
-        run.refresh_from_db()
-        if not run.is_active:
-            break
-        time.sleep(0.5)
     assert run.status == ExtractionRun.RunStatus.DONE, run.error
     assert run.started_by == researcher and run.sources_done == 1
     assert Finding.objects.filter(source=one_source).exists()

@@ -10,6 +10,8 @@ import numpy as np
 import pytest
 from django.core.management import call_command
 
+from staat.analysis.findings.model import plain, stored_candidate
+from staat.analysis.findings.types import Cue
 from staat.findings import services
 from staat.findings.models import Finding, FindingTheme, SourceExtraction, Status
 from staat.sources.models import Source
@@ -81,11 +83,12 @@ def test_stored_findings_are_the_extractors_proposals(one_source):
         (c.char_start, c.char_end, c.kind) for c in candidates]
     for f, c in zip(findings, candidates):
         assert f.text == source.text[c.char_start:c.char_end]
-        assert f.explanation == services._plain(c.explanation)
-        assert f.machine_suggestion["themes"] == services._plain(c.themes)
+        assert f.explanation == reference_plain(c.explanation)
+        assert f.machine_suggestion["themes"] == reference_plain(c.themes)
+        assert f.machine_suggestion["extractor_version"] == f.extractor_version
         evidence = dict(FindingTheme.objects.filter(finding=f)
                         .values_list("theme__code", "evidence"))
-        assert evidence == {t.code: services._plain(list(t.cues)) for t in c.themes
+        assert evidence == {t.code: reference_plain(list(t.cues)) for t in c.themes
                             if t.code in evidence}
         assert f.created_at is not None and f.updated_at is not None
 
@@ -97,14 +100,56 @@ class _Point:
     tags: tuple
 
 
+def reference_plain(value):
+    """What ``plain`` should make of ``value``, computed the slow, obvious way."""
+    if dataclasses.is_dataclass(value):
+        return {f.name: reference_plain(getattr(value, f.name))
+                for f in dataclasses.fields(value)}
+    if hasattr(value, "_fields"):  # a named tuple: its fields by name
+        return {name: reference_plain(getattr(value, name)) for name in value._fields}
+    if isinstance(value, dict):
+        return {str(k): reference_plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [reference_plain(v) for v in value]
+    if hasattr(value, "item"):
+        value = value.item()
+    return round(value, 4) if isinstance(value, float) else value
+
+
 def test_plain_turns_dataclasses_and_numbers_into_json_data():
     value = {1: (_Point(np.float64(0.123456), "a", (np.int64(3), 2.00004, None, True)),),
              "k": [1.5, "s"]}
-    assert services._plain(value) == {
+    assert plain(value) == {
         "1": [{"x": 0.1235, "label": "a", "tags": [3, 2.0, None, True]}],
         "k": [1.5, "s"],
     }
-    assert type(services._plain(np.int64(3))) is int
+    assert plain(value) == reference_plain(value)
+    assert type(plain(np.int64(3))) is int
+    cue = Cue(text="wachttijd", weight=np.float64(0.123456), char_start=np.int64(4),
+              char_end=13, label="knelpunt")
+    assert plain([cue]) == reference_plain([cue]) == [
+        {"text": "wachttijd", "weight": 0.1235, "char_start": 4, "char_end": 13,
+         "label": "knelpunt"}]
+    assert type(plain(cue)["char_start"]) is int
+
+
+def test_stored_candidate_is_json_text_of_the_plain_candidate(one_source):
+    import json
+
+    source = Source.objects.get(pk=one_source.pk)
+    candidates = services.get_extractor().extract(
+        services.document_input(source), organisations=services.organisation_defs())
+    assert candidates
+    for c in candidates:
+        s = stored_candidate(c, "v1")
+        assert json.loads(s.explanation) == reference_plain(c.explanation)
+        suggestion = json.loads(s.suggestion)
+        assert suggestion["extractor_version"] == "v1"
+        assert suggestion["themes"] == reference_plain(c.themes)
+        assert [(code, score, json.loads(cues)) for code, score, cues in s.themes] == [
+            (t.code, round(t.score, 4), reference_plain(list(t.cues))) for t in c.themes]
+        assert json.loads(s.laws) == suggestion["laws"] == reference_plain(c.laws)
+        assert s.organisations == tuple(m.canonical for m in c.organisations)
 
 
 def test_extract_command_with_jobs(demo_sources, capsys):

@@ -15,9 +15,10 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import inspect
-import functools
+import json
 import logging
 import pickle
 import tempfile
@@ -25,6 +26,7 @@ import threading
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import close_old_connections, connection, transaction
@@ -52,6 +54,9 @@ from staat.findings.models import (
 from staat.sources.models import Page, Passage, Sentence, Source
 from staat.sources.parsers.sandbox import worker_context
 from staat.sources.services import jobs_setting
+
+if TYPE_CHECKING:
+    from staat.analysis.findings.types import StoredCandidate
 
 log = logging.getLogger(__name__)
 
@@ -178,25 +183,6 @@ def document_input(source: Source):
     )
 
 
-def _plain(value):
-    """Dataclasses, tuples and numpy numbers as JSON data; floats rounded to 4 decimals."""
-    from staat.analysis.findings.model import plain
-
-    return plain(value)
-
-
-def candidate_json(candidate, version: str, plain: tuple[dict, object] | None = None) -> dict:
-    """The proposal as JSON (the explanation is kept apart, in ``Finding.explanation``).
-
-    ``plain``: the candidate as :func:`staat.analysis.findings.model.plain_candidate` gives
-    it, when a worker process made it already."""
-    from staat.analysis.findings.model import plain_candidate
-
-    data = dict((plain or plain_candidate(candidate))[0])
-    data["extractor_version"] = version
-    return data
-
-
 def law_label(mention) -> str:
     label = mention.get("canonical") or mention.get("text", "")
     return f"{label}, artikel {mention['article']}" if mention.get("article") else label
@@ -240,17 +226,15 @@ def _touched_ids(source: Source) -> set[int]:
     return ids
 
 
-def store_candidates(source: Source, candidates: Iterable, *, version: str,
+def store_candidates(source: Source, candidates: Sequence[StoredCandidate], *, version: str,
                      run: ExtractionRun | None = None,
-                     codebook_version: CodebookVersion | None = None,
-                     plain: Sequence[tuple[dict, object]] | None = None) -> dict[str, int]:
+                     codebook_version: CodebookVersion | None = None) -> dict[str, int]:
     """Store the extractor's proposals for one source; decisions of people are kept as they are.
 
-    Call inside a transaction. Returns counts: created, updated, removed, linked. ``plain``:
-    the candidates as JSON data (``model.plain_candidate``), if a worker made them already.
+    ``candidates``: in the form :func:`staat.analysis.findings.model.stored_candidate` makes
+    (JSON already encoded, by the worker process that extracted them or by this one). Call
+    inside a transaction. Returns counts: created, updated, removed, linked.
     """
-    from staat.analysis.findings.model import plain_candidate
-
     codebook_version = codebook_version or cb.current_version()
     themes = {t.code: t for t in cb.active_themes(codebook_version.codebook)}
     organisations = {o.code: o for o in Organisation.objects.all()}
@@ -263,23 +247,20 @@ def store_candidates(source: Source, candidates: Iterable, *, version: str,
     untouched = {(f.char_start, f.char_end): f for f in existing if f.pk not in touched}
     counts = {"created": 0, "updated": 0, "removed": 0, "linked": 0}
     kinds = set(Kind.values)
-    to_create: list[tuple[dict, object, dict]] = []  # (field values, candidate, suggestion)
-    to_update: list[tuple[Finding, object, dict]] = []
+    to_create: list[tuple[dict, StoredCandidate]] = []  # (field values, candidate)
+    to_update: list[tuple[Finding, StoredCandidate]] = []
     linked: list[Finding] = []
     run_id = run.pk if run is not None else None
-    for i, c in enumerate(candidates):
+    for c in candidates:
         if not (0 <= c.char_start < c.char_end <= len(text)) or c.kind not in kinds:
             log.warning("skipped an invalid proposal for source %s: %r", source.pk, c)
             continue
-        fields, explanation = plain[i] if plain is not None else plain_candidate(c)
-        suggestion = {**fields, "extractor_version": version}  # candidate_json
         target = _match_decided(c.char_start, c.char_end, decided)
         if target is not None:
-            target.latest_suggestion = suggestion
+            target.latest_suggestion = json.loads(c.suggestion)
             target.seen_in_version = version
             linked.append(target)
             continue
-        confidence = round(float(c.confidence), 4)
         values = {
             "kind": c.kind,
             "char_start": c.char_start,
@@ -289,12 +270,12 @@ def store_candidates(source: Source, candidates: Iterable, *, version: str,
             "sentence_first": min(c.sentence_indices) if c.sentence_indices else None,
             "sentence_last": max(c.sentence_indices) if c.sentence_indices else None,
             "text": text[c.char_start:c.char_end],
-            "confidence": confidence,
-            "laws": suggestion["laws"],
-            "mentions": suggestion["organisations"],
-            "explanation": explanation,
-            "needs_review": confidence < limit,
-            "machine_suggestion": suggestion,
+            "confidence": c.confidence,
+            "laws": c.laws,
+            "mentions": c.mentions,
+            "explanation": c.explanation,
+            "needs_review": c.confidence < limit,
+            "machine_suggestion": c.suggestion,
             "latest_suggestion": {},
             "codebook_version_id": codebook_version.pk,
             "extractor_version": version,
@@ -303,11 +284,14 @@ def store_candidates(source: Source, candidates: Iterable, *, version: str,
         }
         finding = untouched.pop((c.char_start, c.char_end), None)
         if finding is None:
-            to_create.append((values, c, suggestion))
+            to_create.append((values, c))
         else:
+            # the ORM encodes JSON itself: give it the decoded values
+            for name in ("laws", "mentions", "explanation", "machine_suggestion"):
+                values[name] = json.loads(values[name])
             for name, value in values.items():
                 setattr(finding, name, value)
-            to_update.append((finding, c, suggestion))
+            to_update.append((finding, c))
     # what no person touched and the extractor no longer proposes goes
     stale = [f.pk for f in untouched.values()]
     if stale:
@@ -318,43 +302,52 @@ def store_candidates(source: Source, candidates: Iterable, *, version: str,
     counts["linked"] = len(linked)
     if to_update:
         Finding.objects.bulk_update(
-            [f for f, _, _ in to_update],
+            [f for f, _ in to_update],
             ["kind", "page", "passage", "sentence_first", "sentence_last", "text", "confidence",
              "laws", "mentions", "explanation", "needs_review", "machine_suggestion",
              "latest_suggestion", "codebook_version", "extractor_version", "seen_in_version",
              "run", "updated_at"],
         )
-        FindingTheme.objects.filter(finding__in=[f for f, _, _ in to_update]).delete()
+        FindingTheme.objects.filter(finding__in=[f for f, _ in to_update]).delete()
         Finding.organisations.through.objects.filter(
-            finding_id__in=[f.pk for f, _, _ in to_update]
+            finding_id__in=[f.pk for f, _ in to_update]
         ).delete()
     counts["updated"] = len(to_update)
-    created_ids = _insert_findings(source, [v for v, _, _ in to_create]) if to_create else []
+    created_ids = _insert_findings(source, [v for v, _ in to_create]) if to_create else []
     counts["created"] = len(to_create)
     theme_rows, org_rows = [], []
     org_codes = set(organisations)
-    pairs = [*zip(created_ids, to_create), *((f.pk, (f, c, sg)) for f, c, sg in to_update)]
-    for finding_id, (_, c, suggestion) in pairs:
+    pairs = [*zip(created_ids, (c for _, c in to_create)), *((f.pk, c) for f, c in to_update)]
+    for finding_id, c in pairs:
         seen = set()
-        for ts, plain_ts in zip(c.themes, suggestion["themes"], strict=True):
-            theme = themes.get(ts.code)
-            if theme is None or ts.code in seen:
+        for code, score, cues in c.themes:
+            theme = themes.get(code)
+            if theme is None or code in seen:
                 continue
-            seen.add(ts.code)
-            # the theme's cues as in the suggestion: _plain(list(ts.cues))
-            theme_rows.append((finding_id, theme.pk, round(float(ts.score), 4),
-                               plain_ts["cues"]))
-        for code in sorted({m.canonical for m in c.organisations} & org_codes):
+            seen.add(code)
+            theme_rows.append((finding_id, theme.pk, score, cues))
+        for code in sorted(set(c.organisations) & org_codes):
             org_rows.append((finding_id, organisations[code].pk))
     _insert_rows(FindingTheme, ("finding_id", "theme_id", "score", "evidence"), theme_rows)
     _insert_rows(Finding.organisations.through, ("finding_id", "organisation_id"), org_rows)
     return counts
 
 
+class _EncodedJSON(json.JSONEncoder):
+    """The encoder for a :class:`~staat.analysis.findings.types.JSONText`: it is JSON
+    already, and goes in as it is."""
+
+    def encode(self, o):
+        return str(o)
+
+
 def _insert_rows(model, columns: Sequence[str], rows: list[tuple]) -> None:
     """Insert rows with one prepared statement: what ``bulk_create`` stores, without the
     ORM's cost per row (large corpora have hundreds of thousands of findings). JSON and
-    date-time values are adapted as the ORM adapts them."""
+    date-time values are adapted as the ORM adapts them; a :class:`JSONText` goes in as the
+    JSON text it is."""
+    from staat.analysis.findings.types import JSONText
+
     if not rows:
         return
     by_attname = {f.attname: f for f in model._meta.concrete_fields}
@@ -363,7 +356,8 @@ def _insert_rows(model, columns: Sequence[str], rows: list[tuple]) -> None:
     adapt = []
     for i, f in enumerate(fields):
         if isinstance(f, models.JSONField):
-            adapt.append((i, lambda v, e=f.encoder, a=ops.adapt_json_value: a(v, e)))
+            adapt.append((i, lambda v, e=f.encoder, a=ops.adapt_json_value:
+                          a(v, _EncodedJSON if type(v) is JSONText else e)))
         elif isinstance(f, models.DateTimeField):
             adapt.append((i, functools.cache(lambda v, f=f: f.get_db_prep_value(v, connection))))
     if adapt:
@@ -453,6 +447,8 @@ def run_extraction(sources=None, *, force: bool = False,
         run.save()
         if progress:
             progress(run, None)
+        from staat.analysis.findings.model import stored_candidate
+
         codebook_version = cb.current_version()
         orgs = organisation_defs()
         jobs = jobs_setting(jobs, len(todo))
@@ -460,7 +456,8 @@ def run_extraction(sources=None, *, force: bool = False,
             for stub in todo:
                 source = Source.objects.get(pk=stub.pk)
                 doc = document_input(source)
-                candidates = list(extractor.extract(doc, organisations=orgs))
+                candidates = [stored_candidate(c, version)
+                              for c in extractor.extract(doc, organisations=orgs)]
                 _store_source(run, source, doc, candidates, version, codebook_version)
                 if progress:
                     progress(run, source)
@@ -485,11 +482,11 @@ def run_extraction(sources=None, *, force: bool = False,
 
 
 def _store_source(run: ExtractionRun, source: Source, doc, candidates: list, version: str,
-                  codebook_version: CodebookVersion, plain=None) -> None:
+                  codebook_version: CodebookVersion) -> None:
     """Store one source's proposals and its idempotency key in one transaction."""
     with transaction.atomic():
         counts = store_candidates(source, candidates, version=version, run=run,
-                                  codebook_version=codebook_version, plain=plain)
+                                  codebook_version=codebook_version)
         SourceExtraction.objects.update_or_create(
             source=source, extractor_version=version,
             defaults={"content_key": content_key(source), "run": run,
@@ -543,8 +540,7 @@ def _extract_in_workers(run, todo, extractor, orgs, pool, jobs, version, codeboo
                                     pool.submit(model.extract_in_worker, handover.name, doc))
                 submitted += 1
             source, doc, future = ahead.pop(i)
-            candidates, plain = future.result()
-            _store_source(run, source, doc, candidates, version, codebook_version, plain)
+            _store_source(run, source, doc, future.result(), version, codebook_version)
             if progress:
                 progress(run, source)
     finally:
@@ -580,8 +576,14 @@ def start_background_run(*, user=None, force: bool = False, sources=None) -> Ext
         finally:
             connection.close()
 
-    transaction.on_commit(lambda: threading.Thread(target=work, daemon=True).start())
+    transaction.on_commit(lambda: threading.Thread(
+        target=work, daemon=True, name=background_thread_name(run)).start())
     return run
+
+
+def background_thread_name(run: ExtractionRun) -> str:
+    """The name of the thread that does ``run`` in the background (to find it, e.g. to wait)."""
+    return f"staat-extraction-run-{run.pk}"
 
 
 def after_ingest(source: Source) -> None:

@@ -59,7 +59,9 @@ from .types import (
     Cue,
     DocumentInput,
     Explanation,
+    JSONText,
     OrganisationDef,
+    StoredCandidate,
     ThemeDef,
     ThemeScore,
 )
@@ -808,6 +810,33 @@ def _converter(kind: type) -> Callable:
     return convert
 
 
+def _plain_cue(cue: Cue) -> dict:
+    """What :func:`plain` makes of a cue, spelled out (findings have many cues)."""
+    return {"text": cue.text, "weight": round(float(cue.weight), 4),
+            "char_start": int(cue.char_start), "char_end": int(cue.char_end),
+            "label": cue.label}
+
+
+def _plain_cues(cues) -> list:
+    return [{"text": c.text, "weight": round(float(c.weight), 4),
+             "char_start": int(c.char_start), "char_end": int(c.char_end), "label": c.label}
+            for c in cues]
+
+
+def _plain_theme_score(ts: ThemeScore) -> dict:
+    return {"code": ts.code, "score": round(float(ts.score), 4), "cues": _plain_cues(ts.cues)}
+
+
+def _plain_explanation(e: Explanation) -> dict:
+    return {"kind_scores": {str(k): plain(v) for k, v in e.kind_scores.items()},
+            "cues": _plain_cues(e.cues), "model": plain(e.model), "notes": list(e.notes)}
+
+
+_CONVERTERS[Cue] = _plain_cue
+_CONVERTERS[ThemeScore] = _plain_theme_score
+_CONVERTERS[Explanation] = _plain_explanation
+
+
 def plain_candidate(candidate: Candidate) -> tuple[dict, object]:
     """A candidate as JSON data: (every field but the explanation, the explanation)."""
     names = _CANDIDATE_FIELDS.get(type(candidate))
@@ -815,6 +844,29 @@ def plain_candidate(candidate: Candidate) -> tuple[dict, object]:
         names = tuple(f.name for f in dataclasses.fields(candidate) if f.name != "explanation")
         _CANDIDATE_FIELDS[type(candidate)] = names
     return {k: plain(getattr(candidate, k)) for k in names}, plain(candidate.explanation)
+
+
+def stored_candidate(candidate: Candidate, version: str) -> StoredCandidate:
+    """``candidate`` as the findings app stores it (:class:`StoredCandidate`); ``version``
+    is the extractor version recorded in the suggestion."""
+    fields, explanation = plain_candidate(candidate)
+    dumps = json.dumps
+    return StoredCandidate(
+        kind=candidate.kind,
+        char_start=candidate.char_start,
+        char_end=candidate.char_end,
+        page=candidate.page,
+        passage_index=candidate.passage_index,
+        sentence_indices=tuple(candidate.sentence_indices),
+        confidence=round(float(candidate.confidence), 4),
+        themes=tuple((ts["code"], ts["score"], JSONText(dumps(ts["cues"])))
+                     for ts in fields["themes"]),
+        organisations=tuple(m.canonical for m in candidate.organisations),
+        laws=JSONText(dumps(fields["laws"])),
+        mentions=JSONText(dumps(fields["organisations"])),
+        suggestion=JSONText(dumps({**fields, "extractor_version": version})),
+        explanation=JSONText(dumps(explanation)),
+    )
 
 
 _CANDIDATE_FIELDS: dict[type, tuple[str, ...]] = {}
@@ -838,20 +890,20 @@ def warm_up_worker() -> None:
     find_laws("artikel 4:84 van de Awb")
 
 
-def extract_in_worker(path: str, doc: DocumentInput
-                      ) -> tuple[list[Candidate], list[tuple[dict, object]]]:
+def extract_in_worker(path: str, doc: DocumentInput) -> list[StoredCandidate]:
     """``Extractor.extract`` with the extractor and organisations pickled in the file
     ``path`` (``pickle.dump((extractor, organisations), file)``, read once per process);
-    returns the candidates and, made here to spare the process that stores them,
-    :func:`plain_candidate` of each."""
+    returns the candidates in the form that is stored (:func:`stored_candidate`), made
+    here to spare the process that stores them."""
     global _WORKER
     if _WORKER is None or _WORKER[0] != path:
         with open(path, "rb") as fh:
             extractor, organisations = pickle.load(fh)  # noqa: S301 - written by our parent
         _WORKER = (path, extractor, tuple(organisations))
     _, extractor, organisations = _WORKER
-    candidates = extractor.extract(doc, organisations=organisations)
-    return candidates, [plain_candidate(c) for c in candidates]
+    version = str(extractor.version)
+    return [stored_candidate(c, version)
+            for c in extractor.extract(doc, organisations=organisations)]
 
 
 def _dedupe_cues(cues: Sequence[Cue]) -> list[Cue]:

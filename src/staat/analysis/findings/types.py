@@ -9,6 +9,7 @@ text (``Source.text``), exactly like passages and sentences.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 KINDS = ("knelpunt", "lichtpunt", "oproep", "dilemma")
 NONE = "geen"  # label of a sentence that is not a finding
@@ -60,9 +61,11 @@ class OrganisationDef:
     names: tuple[str, ...]  # full name, short name, other spellings
 
 
-@dataclass(frozen=True, slots=True)
-class Cue:
-    """A word or phrase that pushed the decision, with its weight and where it stands."""
+class Cue(NamedTuple):
+    """A word or phrase that pushed the decision, with its weight and where it stands.
+
+    A named tuple rather than a dataclass: findings have many cues, and tuples are made
+    and sent between processes several times faster."""
 
     text: str
     weight: float
@@ -115,3 +118,31 @@ class Candidate:
     organisations: tuple[Mention, ...]
     explanation: Explanation
     extra: dict = field(default_factory=dict)
+
+
+class JSONText(str):
+    """A value already encoded as JSON text, as ``json.dumps`` with its defaults writes it
+    (what Django's ``JSONField`` stores for the decoded value)."""
+
+    __slots__ = ()
+
+
+class StoredCandidate(NamedTuple):
+    """A :class:`Candidate` in the form the findings app stores: the few fields it looks at,
+    and the rest as JSON text. Made where the extractor runs (a worker process, or the
+    process that stores), so that the process that stores neither rebuilds the candidate's
+    objects nor encodes them; a plain tuple, cheap to send between processes."""
+
+    kind: str
+    char_start: int
+    char_end: int
+    page: int
+    passage_index: int
+    sentence_indices: tuple[int, ...]
+    confidence: float
+    themes: tuple[tuple[str, float, JSONText], ...]  # code, score, cues
+    organisations: tuple[str, ...]  # canonical codes of the organisations mentioned
+    laws: JSONText  # the law mentions
+    mentions: JSONText  # the organisation mentions
+    suggestion: JSONText  # every field but the explanation, and "extractor_version"
+    explanation: JSONText
