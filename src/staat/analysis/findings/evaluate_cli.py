@@ -6,7 +6,8 @@
 
 Without ``--cross-validate``: train on the committed development set
 (``data/labels/dev.jsonl``) and score LABELS (default: the held-out set
-``data/labels/heldout.jsonl``). With ``--cross-validate``: grouped k-fold
+``data/labels/heldout.jsonl``; ``data/labels/heldout-descriptive.jsonl`` measures how often
+descriptive prose is called a finding). With ``--cross-validate``: grouped k-fold
 cross-validation by document on LABELS (default: the development set). The Django command
 ``staat eval LABELS`` wraps this.
 """

@@ -5,6 +5,11 @@
 F1 over the four finding kinds (and over all five labels incl. NONE), and accuracy over
 all sentences incl. NONE; computed with :func:`sklearn.metrics.precision_recall_fscore_support`.
 
+**Detection** (finding or not, whatever the kind): precision and recall of "is a finding",
+and the false-finding rate, the share of gold NONE sentences that were called a finding of
+any kind. On descriptive prose (production figures, organisation, reading guides) that
+rate is what a reviewer feels: each false finding is one more item in the review queue.
+
 **Themes** (multi-label) on the sentences whose gold kind is a finding (themes are only
 labelled there): sample-averaged Jaccard similarity, exact-match ratio, and precision,
 recall and F1 per theme and micro-averaged (Tsoumakas & Katakis, "Multi-label
@@ -43,6 +48,7 @@ class EvaluationReport:
     macro_f1: float  # over the four finding kinds
     macro_f1_all: float  # over the four kinds and NONE
     accuracy: float  # over all sentences, NONE included
+    detection: dict[str, float]  # finding-or-not: precision, recall, false_findings, ...
     confusion: list[list[int]]  # rows gold, columns predicted, order LABELS
     n_theme_sentences: int
     theme_jaccard: float
@@ -62,6 +68,7 @@ class EvaluationReport:
             "macro_f1": self.macro_f1,
             "macro_f1_all": self.macro_f1_all,
             "accuracy": self.accuracy,
+            "detection": self.detection,
             "confusion": self.confusion,
             "themes": {
                 "n_sentences": self.n_theme_sentences,
@@ -87,6 +94,10 @@ class EvaluationReport:
         lines.append(f"{'macro F1 (4 kinds)':<30} {self.macro_f1:.3f}")
         lines.append(f"{'macro F1 (incl. geen)':<30} {self.macro_f1_all:.3f}")
         lines.append(f"{'accuracy (incl. geen)':<30} {self.accuracy:.3f}")
+        d = self.detection
+        lines.append(f"finding or not: precision {d['precision']:.3f}, recall {d['recall']:.3f}; "
+                     f"false findings {int(d['false_findings'])} of {int(d['n_geen'])} geen "
+                     f"sentences ({d['false_finding_rate']:.1%})")
         lines.append("")
         lines.append("confusion (rows gold, columns predicted): " + " ".join(LABELS))
         for k, row in zip(LABELS, self.confusion):
@@ -123,6 +134,7 @@ def report_from_predictions(
     macro_all = float(np.mean(f))
     acc = float(accuracy_score(y, list(kinds))) if y else 0.0
     cm = confusion_matrix(y, list(kinds), labels=list(LABELS)).tolist() if y else []
+    detection = _detection(cm)
 
     tg, tp = [], []
     for g, t in zip(gold, themes):
@@ -154,6 +166,7 @@ def report_from_predictions(
         macro_f1=round(macro, 4),
         macro_f1_all=round(macro_all, 4),
         accuracy=round(acc, 4),
+        detection=detection,
         confusion=cm,
         n_theme_sentences=len(tg),
         theme_jaccard=round(float(np.mean(jac)) if jac else 0.0, 4),
@@ -162,6 +175,23 @@ def report_from_predictions(
         per_theme=per_theme,
         model=model,
     )
+
+
+def _detection(cm: list[list[int]]) -> dict[str, float]:
+    """Finding-or-not figures from the confusion matrix (rows gold, columns predicted, NONE
+    last): a finding predicted as another kind still counts as detected."""
+    k = len(KINDS)
+    m = np.asarray(cm, dtype=np.int64) if cm else np.zeros((k + 1, k + 1), dtype=np.int64)
+    hit = int(m[:k, :k].sum())  # gold finding, predicted a finding
+    false = int(m[k, :k].sum())  # gold NONE, predicted a finding
+    missed = int(m[:k, k].sum())  # gold finding, predicted NONE
+    n_geen = int(m[k].sum())
+    precision = hit / (hit + false) if hit + false else 0.0
+    recall = hit / (hit + missed) if hit + missed else 0.0
+    return {"precision": round(precision, 4), "recall": round(recall, 4),
+            "false_findings": false, "n_geen": n_geen,
+            "false_finding_rate": round(false / n_geen, 4) if n_geen else 0.0,
+            "missed_findings": missed}
 
 
 def _predict(extractor: Extractor, labels: Sequence[LabelledSentence]):
