@@ -562,6 +562,86 @@ def test_frequent_feature_dots_are_the_same_floats_as_scipy() -> None:
     assert len(_common_dots(xc, rows[:0], cols[:0], batch=10)) == 0
 
 
+def test_cosines_with_thread_centroids_are_the_same_floats_as_scipy() -> None:
+    """Each finding's cosine with its thread's centroid, for all findings at once, is
+    bit-identical to scipy's product of the finding's row with that centroid (the
+    representatives are chosen by it, rounded to 9 digits)."""
+    import scipy.sparse as sp
+
+    from staat.analysis.threads import _dots_with
+
+    rng = np.random.default_rng(3)
+    for seed in range(3):
+        x = sp.random(3000, 300, density=0.04, random_state=seed, format="csr")
+        x.sort_indices()
+        cent = sp.random(80, 300, density=0.3, random_state=seed + 10, format="csr")
+        rows = rng.permutation(3000)[:2000]
+        which = rng.integers(0, 80, 2000)
+        want = np.array([(x[int(r)] @ cent[int(w)].T).toarray().ravel()[0]
+                         for r, w in zip(rows, which)])
+        assert np.array_equal(_dots_with(x, rows, cent, which), want)
+    assert len(_dots_with(x, rows[:0], cent, which[:0])) == 0
+
+
+def test_a_profile_keeps_the_terms_a_full_sort_would() -> None:
+    """A thread's remembered profile: its ``profile_terms`` heaviest terms (rounded to 9
+    digits, ties by name), picked after leaving out the terms that cannot be among them."""
+    import scipy.sparse as sp
+
+    from staat.analysis.threads import _top_terms
+
+    rng = np.random.default_rng(8)
+    names = [f"w:{i:04d}" for i in range(500)][::-1]
+    for k in (0, 1, 5, 40, 600):
+        vals = rng.choice([0.1, 0.1 + 4e-10, 0.2, 0.3 - 2e-10, 0.3], size=(30, 500))
+        vals[rng.random((30, 500)) < 0.6] = 0
+        m = sp.csr_matrix(vals)
+        for j in range(30):
+            lo, hi = m.indptr[j], m.indptr[j + 1]
+            want = sorted(zip(m.indices[lo:hi].tolist(), m.data[lo:hi].tolist()),
+                          key=lambda cv: (-round(cv[1], 9), names[cv[0]]))[:k]
+            assert _top_terms(m, j, names, k) == want
+
+
+def test_figures_match_a_finding_by_finding_count() -> None:
+    """``thread_figures`` against a plain count over the findings, one at a time."""
+    from collections import Counter
+
+    from staat.analysis.threads import UNKNOWN_TYPE, _law_key, thread_figures
+
+    rng = random.Random(4)
+    codes = ["org-a", "org-b", "org-c", "org-d"]
+    fs = []
+    for i in range(300):
+        org = tuple(rng.sample(codes, rng.choice([0, 1, 1, 2])))
+        fs.append(FindingInput(
+            f"x{i}", 2025, "knelpunt", "tekst", f"src-{rng.randint(0, 9)}", org,
+            tuple(rng.choice(["zbo", "gemeente", ""]) for _ in org) if rng.random() < 0.7
+            else (), tuple(rng.sample(["t1", "t2", "t3"], rng.randint(0, 2))),
+            tuple(rng.sample(["Wet A", "wet  a", "Wet B"], rng.randint(0, 2)))))
+    for k in (1, 7, 300):
+        part = fs[:k]
+        got = thread_figures(part)
+        orgs: dict[str, str] = {}
+        reporters, themes, laws, names = set(), Counter(), Counter(), {}
+        for f in part:
+            types = f.organisation_types or (UNKNOWN_TYPE,) * len(f.organisation_codes)
+            for code, typ in zip(f.organisation_codes, types):
+                orgs.setdefault(code, typ or UNKNOWN_TYPE)
+            reporters |= set(f.organisation_codes) or {"source:" + f.source_id}
+            themes.update(set(f.themes))
+            for law in sorted({_law_key(law): law for law in f.laws}.items()):
+                names.setdefault(law[0], " ".join(law[1].split()))
+                laws[law[0]] += 1
+        assert got.findings == k and got.reporters == len(reporters)
+        assert got.organisations == len(orgs) and dict(got.themes) == dict(themes)
+        assert got.organisation_codes == tuple(sorted(orgs))
+        assert got.source_ids == tuple(sorted({f.source_id for f in part}))
+        assert dict(got.organisation_types) == dict(Counter(orgs.values()))
+        assert dict(got.laws) == {names[k]: v for k, v in laws.items()}
+        assert list(got.themes) == sorted(themes, key=lambda t: (-themes[t], t))
+
+
 @pytest.mark.slow
 def test_memory_grows_linearly_not_quadratically() -> None:
     """Peak traced memory of 1,000 and 4,000 findings (``bench/bench_threads.py`` measures

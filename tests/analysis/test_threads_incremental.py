@@ -6,16 +6,19 @@ available (and is chosen when too much changed or the method changed)."""
 from __future__ import annotations
 
 import dataclasses
+import random
 import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from staat.analysis.threads import (
     ClusterState,
     FindingInput,
     ThreadParams,
     compute_threads,
+    fingerprints,
     next_states,
 )
 
@@ -231,3 +234,170 @@ def test_incremental_is_close_to_a_full_run_on_a_larger_corpus() -> None:
     described = {t.key for t in inc.threads}
     assert described.isdisjoint(inc.unchanged)
     assert described | set(inc.unchanged) == set(inc.assignments.values())
+
+
+# --- what an incremental run keeps and reads back ------------------------------------------
+
+# Texts in which one phrase ("incidenteel") is seen in two forms, once each: which of the
+# two counts as its form (and so whether it scores as an inflected adjective) depends on the
+# order in which an index over all described threads first sees them.
+TIE_TEXTS = [
+    "Incidenteel geld helpt gemeenten niet bij de inkoop van jeugdzorg.",
+    "De incidentele financiering van jeugdzorg houdt gemeenten in onzekerheid.",
+    "Gemeenten kopen jeugdzorg in met incidentele middelen.",
+    "Incidenteel budget voor de inkoop van jeugdzorg lost weinig op.",
+    "De gegevensuitwisseling tussen gemeenten stokt door de incidentele financiering.",
+    "Gegevensuitwisseling tussen gemeenten vraagt om structureel geld.",
+    "Door incidenteel geld stokt de gegevensuitwisseling tussen gemeenten.",
+]
+
+
+def _phrase_case(seed: int):
+    """Findings of tie-prone and ordinary texts, a full run's phrase table over the first
+    ones, and an incremental plan that adds the rest; the groups of the described threads."""
+    from staat.analysis import threads as core
+
+    rng = random.Random(seed)
+    texts = [f.text for f in corpus()] + TIE_TEXTS * 2
+    fs = [FindingInput(f"f{i:03d}", 2025, "knelpunt", t, f"s{i % 5}")
+          for i, t in enumerate(rng.sample(texts, len(texts)))]
+    old_n = len(fs) - 6
+    rows = list(range(old_n))
+    rng.shuffle(rows)
+    groups_before = [sorted(rows[i:i + 4]) for i in range(0, old_n - 3, 4)]
+    background = sorted(set(range(old_n)) - {i for g in groups_before for i in g})
+    _, df, capitalised, table = core._phrases_full(groups_before, background, fs[:old_n], 5)
+    assert table is not None
+    state = ClusterState(
+        version=core.VERSION, params_key="", ids=tuple(f.id for f in fs[:old_n]),
+        fingerprints=np.zeros(old_n, dtype=np.uint64), cluster=np.arange(old_n),
+        x=core.sp.csr_matrix((old_n, 0)), names=(), idf=np.empty(0), reference_n=old_n,
+        changed=0, years=(2025,), phrase_df=df, capitalised=capitalised, phrase_table=table)
+    plan = core._Plan(kept=np.arange(old_n), kept_old=np.arange(old_n),
+                      added=np.arange(old_n, len(fs)), removed=0,
+                      touched=np.empty(0, dtype=np.int64))
+    everything = list(range(len(fs)))
+    rng.shuffle(everything)
+    groups = [sorted(everything[i:i + 5]) for i in range(0, len(fs) - 4, 5)]
+    return fs, state, plan, groups[: len(groups) - rng.randint(0, 2)]
+
+
+def test_key_phrases_from_the_kept_table_equal_phrasing_the_texts_again() -> None:
+    """Only the added texts are phrased; every described thread's counts come from the
+    kept candidates of its findings, numbered as an index over all described threads
+    would, so the phrases, scores and remembered frequencies are those of phrasing every
+    text of the described threads again."""
+    from staat.analysis import threads as core
+
+    for seed in range(12):
+        fs, state, plan, groups = _phrase_case(seed)
+        n_classes = len(groups) + 1
+        kept = core._phrases_from_table(groups, fs, plan, state, len(fs), n_classes, 5)
+        again = core._phrases_incremental(
+            [[fs[i].text for i in g] for g in groups], [fs[i].text for i in plan.added],
+            state, len(fs), n_classes, 5)
+        assert kept is not None
+        assert kept[0] == again[0], seed
+        assert kept[1] == again[1] and kept[2] == again[2]
+        # and the table of the current rows is the one phrasing them all would give
+        index = core.kp._Index()
+        orders = [index.add_ordered(f.text)[1] for f in fs]
+        table = kept[3]
+        for i, order in enumerate(orders):
+            got = table.sids[table.ptr[i]:table.ptr[i + 1]]
+            assert [table.surfaces[s] for s in got] == [index.surfaces[s] for s in order]
+        assert all(table.phrases[table.surface_phrase[s]] == index.phrases[
+            index.surface_phrase[index.surface_ids[w]]] for s, w in enumerate(table.surfaces))
+
+
+def test_an_incremental_run_with_and_without_the_kept_table_agrees() -> None:
+    first = compute_threads([*corpus(), LONE])
+    states = next_states(first)
+    with_table = compute_threads([*corpus(), LONE, LONE_TOO], states, state=first.state)
+    without = compute_threads([*corpus(), LONE, LONE_TOO], states,
+                              state=dataclasses.replace(first.state, phrase_table=None))
+    assert with_table.incremental and without.incremental
+    assert with_table.to_dict() == without.to_dict()
+    assert with_table.state.phrase_table is not None and without.state.phrase_table is None
+    # a table whose surfaces an added text would read as other phrases is not used
+    table = first.state.phrase_table
+    odd = dataclasses.replace(table, surface_phrase=np.roll(table.surface_phrase, 1))
+    guarded = compute_threads([*corpus(), LONE, LONE_TOO], states,
+                              state=dataclasses.replace(first.state, phrase_table=odd))
+    assert guarded.to_dict() == without.to_dict() and guarded.state.phrase_table is None
+
+
+def _same_state(a: ClusterState, b: ClusterState) -> None:
+    assert (a.ids, a.names, a.version, a.params_key, a.reference_n, a.changed, a.years) == (
+        b.ids, b.names, b.version, b.params_key, b.reference_n, b.changed, b.years)
+    for name in ("fingerprints", "cluster", "idf"):
+        assert np.array_equal(getattr(a, name), getattr(b, name)), name
+    for name in ("data", "indices", "indptr"):
+        assert np.array_equal(getattr(a.x, name), getattr(b.x, name)), name
+    assert a.x.shape == b.x.shape
+    assert dict(a.phrase_df) == dict(b.phrase_df) and a.capitalised == b.capitalised
+    assert (a.base_rows is None) == (b.base_rows is None)
+    if a.base_rows is not None:
+        assert np.array_equal(a.base_rows, b.base_rows)
+    pa, pb = a.phrase_table, b.phrase_table
+    assert (pa is None) == (pb is None)
+    if pa is not None:
+        assert (pa.phrases, pa.surfaces) == (pb.phrases, pb.surfaces)
+        for name in ("surface_phrase", "ptr", "sids"):
+            assert np.array_equal(getattr(pa, name), getattr(pb, name)), name
+
+
+def test_an_incremental_state_is_kept_as_changes_to_the_full_runs() -> None:
+    fs = _synthetic(1040)
+    first = compute_threads(fs[:1000])
+    assert first.state.base_rows is None
+    second = compute_threads([f for f in fs if f.id != fs[3].id], next_states(first),
+                             state=first.state)
+    assert second.incremental
+    base_rows = second.state.base_rows
+    assert base_rows is not None and (base_rows < 0).sum() == 40
+    assert set(base_rows[base_rows >= 0].tolist()) == set(range(1000)) - {
+        first.state.ids.index(fs[3].id)}
+    whole, changes = second.state.to_bytes(), second.state.to_bytes(base=first.state)
+    assert len(changes) < len(whole) / 5
+    _same_state(ClusterState.from_bytes(changes, base=first.state), second.state)
+    # read back whole, a state is a base of its own
+    assert ClusterState.from_bytes(whole).base_rows is None
+    _same_state(ClusterState.from_bytes(whole), dataclasses.replace(second.state,
+                                                                    base_rows=None))
+    # a run after it refers to the same base; its changes read back with it
+    third = compute_threads(fs[:1020], next_states(second),
+                            state=ClusterState.from_bytes(changes, base=first.state))
+    assert third.incremental
+    _same_state(ClusterState.from_bytes(third.state.to_bytes(base=first.state),
+                                        base=first.state), third.state)
+    # without its base, or with another, the changes cannot be read
+    with pytest.raises(ValueError):
+        ClusterState.from_bytes(changes)
+    with pytest.raises(ValueError):
+        ClusterState.from_bytes(changes, base=compute_threads(fs[:999]).state)
+
+
+def test_fingerprints_given_and_findings_as_named_tuples_change_nothing() -> None:
+    from typing import NamedTuple
+
+    class Row(NamedTuple):
+        id: str
+        year: int
+        kind: str
+        text: str
+        source_id: str
+        organisation_codes: tuple = ()
+        organisation_types: tuple = ()
+        themes: tuple = ()
+        laws: tuple = ()
+
+    fs = [*corpus(), LONE]
+    first = compute_threads(fs)
+    rows = [Row(*(getattr(f, a) for a in Row._fields)) for f in reversed(fs + [LIKE_G])]
+    prints = fingerprints(rows)
+    assert np.array_equal(np.sort(prints), np.sort(fingerprints([*fs, LIKE_G])))
+    given = compute_threads(rows, next_states(first), state=first.state,
+                            input_fingerprints=prints)
+    plain = compute_threads([*fs, LIKE_G], next_states(first), state=first.state)
+    assert given.incremental and given.to_dict() == plain.to_dict()

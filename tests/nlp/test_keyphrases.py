@@ -106,6 +106,35 @@ def test_deterministic_and_independent_of_order() -> None:
     assert key_phrases_by_group([shuffled, RULES], BACKGROUND)[0] == base[0]
 
 
+def test_an_index_phrases_a_repeated_text_once_and_counts_it_each_time() -> None:
+    index = kp._Index()
+    first = index.add_ordered(DATA[0])
+    df = list(index.df)
+    assert index.add_ordered(DATA[0]) is first  # not phrased again
+    pids = first[0][0::2]
+    assert all(index.df[p] == 2 * df[p] for p in pids) and sum(index.df) == 2 * sum(df)
+    # a phrase's count in a group is the number of its texts containing it, repeats too
+    group = [DATA[0], DATA[0], DATA[1]]
+    for p in key_phrases(group, BACKGROUND, top_n=10):
+        assert p.count == sum(p.lemma in {k for k, _ in candidate_phrases(t)} for t in group)
+
+
+def test_a_texts_surfaces_in_order_tell_its_phrases() -> None:
+    """``add_ordered``: a text's distinct surfaces in the order they first occur; each of
+    its phrases counts with the first of its surfaces (what ``add`` gives)."""
+    text = "Gegevensuitwisseling stokt. De gegevensuitwisseling tussen gemeenten stokt."
+    index = kp._Index()
+    flat, order = index.add_ordered(text)
+    surfaces = [index.surfaces[s] for s in order]
+    seen = list(dict.fromkeys(w for _, w in candidate_phrases(text)))
+    assert surfaces == seen and "\0Gegevensuitwisseling" in surfaces
+    first: dict[int, int] = {}
+    for s in order:
+        first.setdefault(index.surface_phrase[s], s)
+    assert list(flat) == [v for p in sorted(first) for v in (p, first[p])]
+    assert not index.ambiguous
+
+
 # --- label-worthiness: a thread's label should name a thing, not an action or a quality
 
 

@@ -35,7 +35,18 @@ def test_an_added_finding_is_placed_and_only_its_thread_is_written(world):
     assert t.years.get(year=2025).figures["reporters"] == 6 and t.finding_count == 11
     assert (run.threads_created, run.threads_changed, run.threads_dropped) == (0, 1, 0)
     assert Thread.objects.get(pk=staff.pk).updated_at == staff_updated
-    assert ThreadCoreState.objects.get().run == run
+    # kept as changes to the first (full) run's state, which is kept whole
+    kept = ThreadCoreState.objects.get(run=run)
+    assert kept.base is not None and kept.base.base is None and kept.base.run != run
+    assert ThreadCoreState.objects.count() == 2
+    # the next incremental run reads both back and replaces the changes, against the same
+    # whole state (forced: nothing changed; one more finding would be more than 10 %)
+    again = services.compute_threads(force=True)
+    assert again.incremental and thread_of(new).key == data.key
+    assert set(ThreadCoreState.objects.values_list("run", flat=True)) == {kept.base.run_id,
+                                                                          again.pk}
+    assert ThreadCoreState.objects.get(run=again).base == kept.base
+    assert len(ThreadCoreState.objects.get(run=again).data) < len(kept.base.data)
 
 
 def test_full_run_after_an_incremental_one_gives_the_same_threads(world):

@@ -78,6 +78,35 @@ def test_second_run_changes_nothing(computed):
     assert snapshot() == before
 
 
+def test_a_run_is_keyed_by_what_its_result_depends_on(computed):
+    """Confirming a finding changes nothing a run computes or stores: the next run is
+    ``unchanged``; a finding's text, or where it is (a decision finds it by place), does."""
+    world = computed[0]
+    suggested = world.findings["data-c-2025"]
+    Finding.objects.filter(pk=suggested.pk).update(status=Status.SUGGESTED)
+    assert services.compute_threads().status == ThreadRun.RunStatus.UNCHANGED
+    Finding.objects.filter(pk=suggested.pk).update(status=Status.CONFIRMED, page=9)
+    assert services.compute_threads().status == ThreadRun.RunStatus.UNCHANGED
+    Finding.objects.filter(pk=suggested.pk).update(char_end=suggested.char_end + 1)
+    assert services.compute_threads().status == ThreadRun.RunStatus.DONE
+    Finding.objects.filter(pk=suggested.pk).update(text=DATA[1] + " Nog steeds.")
+    assert services.compute_threads().status == ThreadRun.RunStatus.DONE
+
+
+def test_a_run_pauses_the_garbage_collector_and_restores_it(world):
+    import gc
+
+    seen = []
+    services.compute_threads(progress=lambda run, step, pct: seen.append(gc.isenabled()))
+    assert seen and not any(seen) and gc.isenabled()
+    gc.disable()
+    try:
+        services.compute_threads(force=True)
+        assert not gc.isenabled()  # left as the caller had it
+    finally:
+        gc.enable()
+
+
 def test_rename_survives_reruns(computed, researcher):
     world, data, _ = computed
     services.rename_thread(data, "Trage gegevensuitwisseling", user=researcher, reason="helder")

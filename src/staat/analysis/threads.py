@@ -68,11 +68,12 @@ user-facing version is ``docs/threads.md``):
 Re-running with the states this run produces (:func:`next_states`) gives the same threads.
 
 **Incremental runs.** Every result carries a :class:`ClusterState` (the vectors, a
-fingerprint and the cluster of every finding, the columns with their idf, the document
-frequencies of the key-phrase candidates). Passed back as ``state``, it lets the next run
-place only what changed, when the method version and parameters are the same and at most
-``incremental_max_share`` (10 %) of the findings were added, removed or changed since the
-last full run (summed over the incremental runs since; otherwise everything is clustered):
+fingerprint, the cluster and the key-phrase candidates of every finding, the columns with
+their idf, the document frequencies of the candidates). Passed back as ``state``, it lets
+the next run place only what changed, when the method version and parameters are the same
+and at most ``incremental_max_share`` (10 %) of the findings were added, removed or changed
+since the last full run (summed over the incremental runs since; otherwise everything is
+clustered):
 
 * unchanged findings keep their vector and cluster; removed ones leave their cluster;
 * an added (or changed) finding is vectorised with the idf of the last full run (a word it
@@ -85,7 +86,13 @@ last full run (summed over the incremental runs since; otherwise everything is c
 * identity, decisions and descriptions follow as in a full run (steps 6–8), except that a
   thread whose findings did not change (and that lost none) is not described again: it is
   listed in ``ThreadResult.unchanged`` instead of ``threads``. Key phrases of the threads
-  that are described use the remembered document frequencies plus the added texts.
+  that are described use the remembered document frequencies plus the added texts, and
+  the remembered candidates of their findings: only the added texts are phrased. The
+  phrases and scores are those of phrasing every text of the described threads again
+  (an index over them sees each surface form in the same order).
+* Most of the state is the last full run's: the state records which of its rows each
+  finding kept (``base_rows``), so a caller can keep it as changes to that state
+  (:meth:`ClusterState.to_bytes` with ``base``), a few percent of the whole.
 
 So an incremental result can differ slightly from a full recompute (a finding placed by
 centroid rather than through its candidate pairs, clusters that lost findings not split,
@@ -97,15 +104,18 @@ from __future__ import annotations
 
 import hashlib
 import math
+from array import array
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 
 import numpy as np
 import scipy.sparse as sp
 
 from staat.analysis.trends import TrendParams, TrendStatus, trend_status
-from staat.nlp.keyphrases import KeyPhrase, key_phrases_by_group
+from staat.nlp import keyphrases as kp
+from staat.nlp.keyphrases import KeyPhrase
 from staat.nlp.lemmas import search_terms
 
 __all__ = [
@@ -119,6 +129,7 @@ __all__ = [
     "ThreadResult",
     "ThreadState",
     "ClusterState",
+    "PhraseTable",
     "compute_threads",
     "fingerprints",
     "describe",
@@ -128,7 +139,7 @@ __all__ = [
 
 #: Version of the method and its defaults; bump it when a change can move findings between
 #: threads, so callers that cache a run by its input know to compute again.
-VERSION = "1.0"
+VERSION = "1.1"
 
 KINDS: tuple[str, ...] = ("knelpunt", "lichtpunt", "oproep", "dilemma")
 KIND_LABELS = {"knelpunt": "Knelpunt", "lichtpunt": "Lichtpunt", "oproep": "Oproep",
@@ -342,8 +353,12 @@ class ClusterState:
     """What a run keeps so that the next one can place added findings without clustering
     everything again (see *Incremental runs* in the module docstring). Linear in the number
     of findings: one sparse vector, one fingerprint and one cluster number per finding, the
-    columns with their idf, and the document frequency of the key-phrase candidates that
-    occur in at least two texts."""
+    columns with their idf, the document frequency of the key-phrase candidates that occur
+    in at least two texts and every finding's candidates (:class:`PhraseTable`).
+
+    An incremental run's state shares most rows with a base state, the last full run's
+    (``base_rows``); :meth:`to_bytes` with that state as ``base`` writes only what differs
+    (a few percent of the whole), :meth:`from_bytes` with it reads that back."""
 
     version: str  # VERSION of the run
     params_key: str  # the ThreadParams of the run
@@ -358,51 +373,173 @@ class ClusterState:
     years: tuple[int, ...]  # monitored years of the run
     phrase_df: Mapping[str, int]  # key-phrase candidate -> texts containing it (>= 2)
     capitalised: frozenset[str]  # words seen capitalised mid-sentence
+    #: the key-phrase candidates of every row (``None``: the next run phrases the texts of
+    #: every thread it describes again)
+    phrase_table: PhraseTable | None = None
+    #: per row, the row of the same finding (vector, fingerprint, candidates unchanged) in
+    #: the base state, -1 for a finding placed since; ``None``: this state is the base (a
+    #: full run's, or one read back whole), and the next run's rows refer to it
+    base_rows: np.ndarray | None = None
 
-    def to_bytes(self) -> bytes:
+    def to_bytes(self, base: ClusterState | None = None) -> bytes:
         """A self-describing serialisation (numpy ``.npz``, not compressed: writing it must
-        cost little next to an incremental run; no pickle)."""
+        cost little next to an incremental run; no pickle). With ``base`` (the state this
+        one's ``base_rows`` refer to): only what differs from it; read it back with the same
+        ``base``. (Without, or if this state does not extend ``base``: the whole state.)"""
         import io
         import json
 
+        delta = base is not None and self._extends(base)
         meta = {
             "version": self.version, "params_key": self.params_key,
             "reference_n": self.reference_n, "changed": self.changed,
-            "years": list(self.years),
+            "years": list(self.years), "delta": delta,
         }
-        text = json.dumps({"meta": meta, "ids": list(self.ids), "names": list(self.names),
-                           "phrase_df": dict(self.phrase_df),
-                           "capitalised": sorted(self.capitalised)},
-                          ensure_ascii=False, separators=(",", ":"))
-        buf = io.BytesIO()
-        x = self.x.tocsr()
-        np.savez(
-            buf, fingerprints=self.fingerprints.astype(np.uint64),
-            cluster=self.cluster.astype(np.int64), idf=self.idf.astype(np.float64),
+        pt = self.phrase_table
+        arrays: dict[str, np.ndarray] = {"cluster": self.cluster.astype(np.int64)}
+        if delta:
+            assert base is not None and self.base_rows is not None
+            fresh = np.flatnonzero(self.base_rows < 0)
+            rows, x = fresh, self.x.tocsr()[fresh]
+            b_names, b_pt = len(base.names), base.phrase_table
+            b_phrases = len(b_pt.phrases) if b_pt is not None and pt is not None else 0
+            b_surfaces = len(b_pt.surfaces) if b_pt is not None and pt is not None else 0
+            meta.update(base_n=len(base.ids), base_names=b_names, base_check=base._check())
+            arrays["base_rows"] = self.base_rows.astype(np.int64)
+        else:
+            rows, x = np.arange(len(self.ids)), self.x.tocsr()
+            b_names = b_phrases = b_surfaces = 0
+        text = {"meta": meta, "ids": [self.ids[i] for i in rows.tolist()],
+                "names": list(self.names[b_names:]), "phrase_df": dict(self.phrase_df),
+                "capitalised": sorted(self.capitalised), "phrase_table": None}
+        if pt is not None:
+            text["phrase_table"] = {"phrases": len(pt.phrases) - b_phrases,
+                                    "surfaces": len(pt.surfaces) - b_surfaces,
+                                    "base_phrases": b_phrases, "base_surfaces": b_surfaces}
+            positions, lens = _ragged_take(pt.ptr, rows)
+            arrays.update(pt_phrases=_joined(pt.phrases[b_phrases:]),
+                          pt_surfaces=_joined(pt.surfaces[b_surfaces:]),
+                          pt_surface_phrase=pt.surface_phrase[b_surfaces:].astype(np.int32),
+                          pt_lens=lens.astype(np.int64),
+                          pt_sids=pt.sids[positions].astype(np.int32))
+        arrays.update(
+            fingerprints=self.fingerprints[rows].astype(np.uint64),
+            idf=self.idf[b_names:].astype(np.float64),
             x_data=x.data.astype(np.float64), x_indices=x.indices.astype(np.int32),
             x_indptr=x.indptr.astype(np.int64), x_shape=np.asarray(x.shape, dtype=np.int64),
-            text=np.frombuffer(text.encode("utf-8"), dtype=np.uint8),
-        )
+            text=np.frombuffer(json.dumps(text, ensure_ascii=False, separators=(",", ":"))
+                               .encode("utf-8"), dtype=np.uint8))
+        buf = io.BytesIO()
+        np.savez(buf, **arrays)
         return buf.getvalue()
 
+    def _check(self) -> str:
+        """A digest of the findings (ids and contents) of the rows."""
+        return hashlib.blake2b(self.fingerprints.astype("<u8").tobytes(),
+                               digest_size=8).hexdigest()
+
+    def _extends(self, base: ClusterState) -> bool:
+        """Whether this state's rows, columns and phrases extend those of ``base``."""
+        if self.base_rows is None or len(self.base_rows) != len(self.ids):
+            return False
+        if self.names[:len(base.names)] != base.names or len(self.idf) != len(self.names):
+            return False
+        if int(self.base_rows.max(initial=-1)) >= len(base.ids):
+            return False
+        pt, b_pt = self.phrase_table, base.phrase_table
+        return pt is None or (b_pt is not None and pt.phrases[:len(b_pt.phrases)] == b_pt.phrases
+                              and pt.surfaces[:len(b_pt.surfaces)] == b_pt.surfaces)
+
     @classmethod
-    def from_bytes(cls, data: bytes) -> ClusterState:
+    def from_bytes(cls, data: bytes, base: ClusterState | None = None) -> ClusterState:
+        """The state :meth:`to_bytes` wrote (with the same ``base`` if it was given one)."""
         import io
         import json
 
-        with np.load(io.BytesIO(bytes(data)), allow_pickle=False) as z:
+        with np.load(io.BytesIO(data), allow_pickle=False) as z:
             text = json.loads(z["text"].tobytes().decode("utf-8"))
-            shape = tuple(int(v) for v in z["x_shape"])
-            x = sp.csr_matrix((z["x_data"], z["x_indices"], z["x_indptr"]), shape=shape)
             meta = text["meta"]
-            return cls(
-                version=meta["version"], params_key=meta["params_key"],
-                ids=tuple(text["ids"]), fingerprints=z["fingerprints"], cluster=z["cluster"],
-                x=x, names=tuple(text["names"]), idf=z["idf"],
-                reference_n=int(meta["reference_n"]), changed=int(meta["changed"]),
-                years=tuple(int(y) for y in meta["years"]), phrase_df=text["phrase_df"],
-                capitalised=frozenset(text["capitalised"]),
-            )
+            x = sp.csr_matrix((z["x_data"], z["x_indices"], z["x_indptr"]),
+                              shape=tuple(int(v) for v in z["x_shape"]))
+            cluster, fingerprints, idf = z["cluster"], z["fingerprints"], z["idf"]
+            ids, names = text["ids"], tuple(text["names"])
+            pt = text.get("phrase_table")
+            if pt is not None:
+                phrases = _split(z["pt_phrases"], pt["phrases"])
+                surfaces = _split(z["pt_surfaces"], pt["surfaces"])
+                surface_phrase = z["pt_surface_phrase"]
+                pt_lens, pt_sids = z["pt_lens"], z["pt_sids"]
+            base_rows = z["base_rows"] if meta.get("delta") else None
+        table = None
+        if base_rows is None:
+            if pt is not None:
+                ptr = np.zeros(len(pt_lens) + 1, dtype=np.int64)
+                np.cumsum(pt_lens, out=ptr[1:])
+                table = PhraseTable(phrases=phrases, surfaces=surfaces,
+                                    surface_phrase=surface_phrase, ptr=ptr, sids=pt_sids)
+            ids_t = tuple(ids)
+        else:
+            if base is None or (len(base.ids), len(base.names), base._check()) != (
+                    meta["base_n"], meta["base_names"], meta["base_check"]):
+                raise ValueError("this state is kept as changes to another; pass that one")
+            n = len(base_rows)
+            kept = np.flatnonzero(base_rows >= 0)
+            fresh = np.flatnonzero(base_rows < 0)
+            old = base_rows[kept]
+            all_ids = np.empty(n, dtype=object)
+            all_ids[kept] = np.asarray(base.ids, dtype=object)[old]
+            all_ids[fresh] = ids
+            ids_t = tuple(all_ids.tolist())
+            every_fp = np.empty(n, dtype=np.uint64)
+            every_fp[kept] = base.fingerprints[old]
+            every_fp[fresh] = fingerprints
+            fingerprints = every_fp
+            names = base.names + names
+            idf = np.concatenate([base.idf, idf])
+            x = _rows_together(base.x, old, kept, x, fresh, n, len(names))
+            if pt is not None:
+                b_pt = base.phrase_table
+                if b_pt is None or (len(b_pt.phrases), len(b_pt.surfaces)) != (
+                        pt["base_phrases"], pt["base_surfaces"]):
+                    raise ValueError("the phrase table does not extend the base's")
+                table = _table_together(
+                    b_pt, old, kept, pt_lens, pt_sids, fresh, n,
+                    phrases=b_pt.phrases + phrases, surfaces=b_pt.surfaces + surfaces,
+                    surface_phrase=np.concatenate([b_pt.surface_phrase, surface_phrase]))
+        return cls(
+            version=meta["version"], params_key=meta["params_key"], ids=ids_t,
+            fingerprints=fingerprints, cluster=cluster, x=x, names=names, idf=idf,
+            reference_n=int(meta["reference_n"]), changed=int(meta["changed"]),
+            years=tuple(int(y) for y in meta["years"]), phrase_df=text["phrase_df"],
+            capitalised=frozenset(text["capitalised"]), phrase_table=table,
+            base_rows=base_rows,
+        )
+
+
+def _joined(strings: Sequence[str]) -> np.ndarray:
+    """Phrases or surface forms as one UTF-8 text, one per line (they hold no line breaks:
+    tokens hold no white space), cheaper to read back than a JSON list of millions."""
+    return np.frombuffer("\n".join(strings).encode("utf-8"), dtype=np.uint8)
+
+
+def _split(joined: np.ndarray, count: int) -> tuple[str, ...]:
+    return tuple(joined.tobytes().decode("utf-8").split("\n")) if count else ()
+
+
+@dataclass(frozen=True, eq=False)
+class PhraseTable:
+    """The key-phrase candidates (:func:`staat.nlp.keyphrases.candidate_phrases`) of every
+    finding of a run, kept so that the next incremental run phrases only the findings
+    added since: the phrases and surface forms seen (a surface always stands for the same
+    phrase), and per finding (the rows of :class:`ClusterState`) its distinct surfaces in
+    the order they first occur in its text. A text's candidates follow from these: each of
+    its phrases counts once, with the first of its surfaces."""
+
+    phrases: tuple[str, ...]
+    surfaces: tuple[str, ...]
+    surface_phrase: np.ndarray  # int32 per surface: its phrase
+    ptr: np.ndarray  # int64, rows + 1: row r's surfaces are ``sids[ptr[r]:ptr[r + 1]]``
+    sids: np.ndarray  # int32
 
 
 # --------------------------------------------------------------------------- features
@@ -835,25 +972,43 @@ def _plan(fs: Sequence[FindingInput], fps: np.ndarray, state: ClusterState | Non
     changed since the last full run."""
     if state is None or state.version != VERSION or state.params_key != _params_key(params):
         return None
-    old_row = {fid: r for r, fid in enumerate(state.ids)}
-    kept, kept_old, added = [], [], []
-    for i, f in enumerate(fs):
-        r = old_row.get(f.id)
-        if r is not None and state.fingerprints[r] == fps[i]:
-            kept.append(i)
-            kept_old.append(r)
-        else:
-            added.append(i)
-    removed = len(state.ids) - len(kept)
+    get = dict(zip(state.ids, range(len(state.ids)))).get
+    old_row = np.fromiter((get(f.id, -1) for f in fs), dtype=np.int64, count=len(fs))
+    same = old_row >= 0
+    same[same] = state.fingerprints[old_row[same]] == fps[same]
+    kept_a = np.flatnonzero(same)
+    kept_old_a = old_row[kept_a]
+    added = np.flatnonzero(~same)
+    removed = len(state.ids) - len(kept_a)
     if state.changed + len(added) + removed > params.incremental_max_share * max(len(fs), 1):
         return None
-    kept_a = np.asarray(kept, dtype=np.int64)
-    kept_old_a = np.asarray(kept_old, dtype=np.int64)
     gone = np.ones(len(state.ids), dtype=bool)
     gone[kept_old_a] = False
     lost = np.isin(state.cluster[kept_old_a], state.cluster[gone])
-    return _Plan(kept_a, kept_old_a, np.asarray(added, dtype=np.int64), removed,
-                 kept_a[lost])
+    return _Plan(kept_a, kept_old_a, added, removed, kept_a[lost])
+
+
+def _rows_together(old: sp.csr_matrix, old_rows: np.ndarray, at: np.ndarray,
+                   new: sp.csr_matrix, new_at: np.ndarray, n: int, width: int
+                   ) -> sp.csr_matrix:
+    """An ``n``-row matrix of ``width`` columns whose row ``at[i]`` is ``old[old_rows[i]]``
+    and row ``new_at[i]`` is ``new[i]`` (rows with sorted columns stay so)."""
+    old, new = old.tocsr(), new.tocsr()
+    lens = np.zeros(n, dtype=np.int64)
+    src_old, lens[at] = _ragged_take(old.indptr.astype(np.int64), old_rows)
+    src_new, lens[new_at] = _ragged_take(new.indptr.astype(np.int64),
+                                         np.arange(new.shape[0], dtype=np.int64))
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(lens, out=indptr[1:])
+    indices = np.empty(int(indptr[-1]), dtype=np.int32)
+    data = np.empty(int(indptr[-1]), dtype=np.float64)
+    for src, rows, m in ((src_old, at, old), (src_new, new_at, new)):
+        dest, _ = _ragged_take(indptr, rows)
+        indices[dest] = m.indices[src]
+        data[dest] = m.data[src]
+    x = sp.csr_matrix((data, indices, indptr), shape=(n, width))
+    x.sort_indices()
+    return x
 
 
 def _place(fs: Sequence[FindingInput], plan: _Plan, state: ClusterState, params: ThreadParams
@@ -867,14 +1022,7 @@ def _place(fs: Sequence[FindingInput], plan: _Plan, state: ClusterState, params:
     n = len(fs)
     xa, names, idf = _vectorise_frozen([fs[i] for i in plan.added], state.names, state.idf,
                                        state.reference_n, params)
-    width = len(names)
-    old = state.x[plan.kept_old].tocsr()
-    old = sp.csr_matrix((old.data, old.indices, old.indptr), shape=(old.shape[0], width))
-    stacked = np.concatenate([plan.kept, plan.added])
-    perm = np.empty(n, dtype=np.int64)
-    perm[stacked] = np.arange(n, dtype=np.int64)
-    x = sp.vstack([old, xa], format="csr")[perm].tocsr()
-    x.sort_indices()
+    x = _rows_together(state.x, plan.kept_old, plan.kept, xa, plan.added, n, len(names))
 
     label = np.full(n, -1, dtype=np.int64)
     label[plan.kept] = state.cluster[plan.kept_old]
@@ -928,37 +1076,199 @@ def _place(fs: Sequence[FindingInput], plan: _Plan, state: ClusterState, params:
     return x, names, idf, clusters
 
 
-def _keyphrase_index():
-    """The index and scoring of :mod:`staat.nlp.keyphrases` (internal there), or ``None``."""
-    from staat.nlp import keyphrases as kp
-
-    if hasattr(kp, "_Index") and hasattr(kp, "_score_group"):
-        return kp
-    return None
-
-
-def _phrases_full(groups: list[list[str]], background: list[str], top_n: int
-                  ) -> tuple[list[tuple[KeyPhrase, ...]], dict[str, int], frozenset[str]]:
-    """:func:`key_phrases_by_group`, also returning the document frequency of every
-    candidate in at least two texts and the words seen capitalised (kept for incremental
-    runs)."""
-    kp = _keyphrase_index()
-    if kp is None:
-        return key_phrases_by_group(groups, background, top_n=top_n), {}, frozenset()
+def _phrases_full(groups: list[list[int]], background: list[int], fs: Sequence[FindingInput],
+                  top_n: int) -> tuple[list[tuple[KeyPhrase, ...]], dict[str, int],
+                                       frozenset[str], PhraseTable | None]:
+    """:func:`key_phrases_by_group` of the texts of the rows of each group against those of
+    ``background``, also returning the document frequency of every candidate in at least
+    two texts, the words seen capitalised and the :class:`PhraseTable` of all rows (every
+    row is in a group or in the background; kept for incremental runs)."""
     index = kp._Index()
-    per_group = [[index.add(t) for t in texts] for texts in groups]
-    n_background = 0
-    for t in background:
-        index.add(t)
-        n_background += 1
-    n_texts = sum(len(g) for g in per_group) + n_background
-    n_classes = len(groups) + (1 if n_background else 0)
+    orders: list[array | None] = [None] * len(fs)
+    per_group = []
+    for rows in groups:
+        flats = []
+        for i in rows:
+            flat, orders[i] = index.add_ordered(fs[i].text)
+            flats.append(flat)
+        per_group.append(flats)
+    for i in background:
+        _, orders[i] = index.add_ordered(fs[i].text)
+    n_texts = sum(len(g) for g in per_group) + len(background)
+    n_classes = len(groups) + (1 if background else 0)
     df = {p: d for p, d in zip(index.phrases, index.df) if d >= 2}
+    table = _phrase_table(index, orders)
     if not n_classes or not n_texts:
-        return [() for _ in groups], df, frozenset(index.capitalised)
+        return [() for _ in groups], df, frozenset(index.capitalised), table
     avg = n_texts / n_classes
     out = [kp._score_group(index, texts, avg, top_n, 2) for texts in per_group]
-    return out, df, frozenset(index.capitalised)
+    return out, df, frozenset(index.capitalised), table
+
+
+def _phrase_table(index: kp._Index, orders: Sequence[array | None]) -> PhraseTable | None:
+    """The :class:`PhraseTable` of the texts an index saw with ``add_ordered`` (``orders``:
+    per row); ``None`` when a row is missing or a surface stood for two phrases."""
+    if index.ambiguous or any(o is None for o in orders):
+        return None
+    lens = np.fromiter((len(o) for o in orders), dtype=np.int64, count=len(orders))
+    ptr = np.zeros(len(orders) + 1, dtype=np.int64)
+    np.cumsum(lens, out=ptr[1:])
+    return PhraseTable(
+        phrases=tuple(index.phrases), surfaces=tuple(index.surfaces),
+        surface_phrase=np.asarray(index.surface_phrase, dtype=np.int32), ptr=ptr,
+        sids=_array_values(orders, int(ptr[-1])))
+
+
+def _array_values(arrays: Iterable[array], total: int) -> np.ndarray:
+    """The values of ``array('l')`` objects one after the other, as int32."""
+    buf = b"".join(a.tobytes() for a in arrays)
+    return np.frombuffer(buf, dtype=np.dtype(f"i{array('l').itemsize}"), count=total
+                         ).astype(np.int32)
+
+
+def _ragged_take(ptr: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For ragged rows (row r is ``values[ptr[r]:ptr[r + 1]]``): the positions in
+    ``values`` of the given rows one after the other, and the lengths of those rows."""
+    starts = ptr[rows]
+    lens = ptr[rows + 1] - starts
+    total = int(lens.sum())
+    firsts = np.cumsum(lens) - lens
+    return np.repeat(starts - firsts, lens) + np.arange(total, dtype=np.int64), lens
+
+
+def _next_table(state: ClusterState, plan: _Plan, added: kp._Index, orders: list[array],
+                n: int) -> PhraseTable | None:
+    """The state's :class:`PhraseTable` for the current rows: unchanged rows keep theirs,
+    added rows get ``orders`` (in the order of ``plan.added``, numbered by the index
+    ``added`` that phrased them), their phrases and surfaces added to the table's. ``None``
+    when a surface would stand for two phrases."""
+    old = state.phrase_table
+    assert old is not None
+    # the table's ids of the added texts' phrases and surfaces (one pass over the table's,
+    # which may be millions: no dictionary of them all), new ones after the table's
+    phrase_id = _ids_in(old.phrases, added.phrases)
+    surface_id = _ids_in(old.surfaces, added.surfaces)
+    new_phrases = [p for p, g in zip(added.phrases, phrase_id) if g < 0]
+    phrase_id[phrase_id < 0] = len(old.phrases) + np.arange(len(new_phrases))
+    local_phrase = phrase_id[np.asarray(added.surface_phrase, dtype=np.int64)]
+    known = surface_id >= 0
+    if added.ambiguous or not np.array_equal(old.surface_phrase[surface_id[known]],
+                                             local_phrase[known]):
+        return None
+    new_surfaces = [w for w, g in zip(added.surfaces, surface_id) if g < 0]
+    surface_id[~known] = len(old.surfaces) + np.arange(len(new_surfaces))
+    lens = np.fromiter((len(o) for o in orders), dtype=np.int64, count=len(orders))
+    return _table_together(
+        old, plan.kept_old, plan.kept, lens, surface_id[_array_values(orders, int(lens.sum()))],
+        plan.added, n, phrases=old.phrases + tuple(new_phrases),
+        surfaces=old.surfaces + tuple(new_surfaces),
+        surface_phrase=np.concatenate([old.surface_phrase,
+                                       local_phrase[~known].astype(np.int32)]))
+
+
+def _ids_in(vocabulary: Sequence[str], strings: Sequence[str]) -> np.ndarray:
+    """The position of each of ``strings`` in ``vocabulary`` (-1: not in it)."""
+    local = dict(zip(strings, range(len(strings))))
+    out = np.full(len(strings), -1, dtype=np.int64)
+    get = local.get
+    for i, j in enumerate(map(get, vocabulary)):
+        if j is not None:
+            out[j] = i
+    return out
+
+
+def _table_together(old: PhraseTable, old_rows: np.ndarray, at: np.ndarray,
+                    new_lens: np.ndarray, new_sids: np.ndarray, new_at: np.ndarray, n: int, *,
+                    phrases: tuple[str, ...], surfaces: tuple[str, ...],
+                    surface_phrase: np.ndarray) -> PhraseTable:
+    """A :class:`PhraseTable` of ``n`` rows whose row ``at[i]`` is ``old``'s row
+    ``old_rows[i]`` and row ``new_at[i]`` the i-th of ``new_sids`` (of ``new_lens[i]``
+    surfaces), with these phrases and surfaces (``old``'s, then others)."""
+    lens = np.zeros(n, dtype=np.int64)
+    src, lens[at] = _ragged_take(old.ptr, old_rows)
+    lens[new_at] = new_lens
+    ptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(lens, out=ptr[1:])
+    sids = np.empty(int(ptr[-1]), dtype=np.int32)
+    dest, _ = _ragged_take(ptr, at)
+    sids[dest] = old.sids[src]
+    dest, _ = _ragged_take(ptr, new_at)
+    sids[dest] = new_sids
+    return PhraseTable(phrases=phrases, surfaces=surfaces, surface_phrase=surface_phrase,
+                       ptr=ptr, sids=sids)
+
+
+class _RunPhrases:
+    """What :func:`staat.nlp.keyphrases._score_counts` reads of an index: phrases, their
+    document frequency, surfaces (numbered in the order an index over the groups would
+    have seen them) and the words seen capitalised."""
+
+    def __init__(self, phrases, df, surfaces, capitalised) -> None:
+        self.phrases, self.df, self.surfaces, self.capitalised = (
+            phrases, df, surfaces, capitalised)
+
+
+def _phrases_from_table(groups: list[list[int]], fs: Sequence[FindingInput], plan: _Plan,
+                        state: ClusterState, n_texts: int, n_classes: int, top_n: int):
+    """What :func:`_phrases_incremental` returns, plus the :class:`PhraseTable` of the
+    current rows, without phrasing the texts of the groups again: only the added texts are
+    phrased; every group's counts are gathered from the table (``None`` when an added text
+    makes a surface stand for two phrases: then the caller phrases the texts)."""
+    extra = kp._Index()  # the added texts
+    orders = [extra.add_ordered(fs[i].text)[1] for i in plan.added.tolist()]
+    table = _next_table(state, plan, extra, orders, len(fs))
+    if table is None:
+        return None
+    # document frequencies: the remembered ones plus the added texts (as
+    # :func:`_phrases_incremental`)
+    df = dict(state.phrase_df)
+    for p, d in zip(extra.phrases, extra.df):
+        if p in df or d >= 2:
+            df[p] = df.get(p, 0) + d
+    capitalised = frozenset(state.capitalised | extra.capitalised)
+    if not n_classes or not n_texts:
+        return [() for _ in groups], df, capitalised, table
+    # every group's surfaces, the groups one after the other, each one's rows in order:
+    # an index over the groups would number the surfaces in order of first occurrence here
+    rows = np.fromiter((i for g in groups for i in g), dtype=np.int64,
+                       count=sum(len(g) for g in groups))
+    pos, lens = _ragged_take(table.ptr, rows)
+    sid = table.sids[pos].astype(np.int64)
+    text = np.repeat(np.arange(len(rows), dtype=np.int64), lens)
+    group_of_text = np.repeat(np.arange(len(groups), dtype=np.int64), [len(g) for g in groups])
+    seen, first = np.unique(sid, return_index=True)
+    rank = np.empty(len(seen), dtype=np.int64)
+    rank[np.argsort(first, kind="stable")] = np.arange(len(seen))
+    run_sid = rank[np.searchsorted(seen, sid)]
+    surfaces = [""] * len(seen)
+    for s, r in zip(seen.tolist(), rank.tolist()):
+        surfaces[r] = table.surfaces[s]
+    # each text's phrases, with the first of their surfaces in it
+    pid = table.surface_phrase[sid].astype(np.int64)
+    _, counted = np.unique(text * len(table.phrases) + pid, return_index=True)
+    g, p, w = group_of_text[text[counted]], pid[counted], run_sid[counted]
+    phrase_ids, texts_with = np.unique(p, return_counts=True)
+    doc_freq = {q: max(c, df.get(table.phrases[q], 0))
+                for q, c in zip(phrase_ids.tolist(), texts_with.tolist())}
+    o = np.lexsort((w, p, g))
+    g, p, w = g[o], p[o], w[o]
+    starts = np.flatnonzero(np.r_[len(g) > 0, (g[1:] != g[:-1]) | (p[1:] != p[:-1])
+                                  | (w[1:] != w[:-1])])
+    n_pair = np.diff(np.r_[starts, len(g)])
+    g, p, w = g[starts], p[starts], w[starts]
+    run = _RunPhrases(table.phrases, doc_freq, surfaces, capitalised)
+    avg = n_texts / n_classes
+    bounds = np.searchsorted(g, np.arange(len(groups) + 1)).tolist()
+    p_l, w_l, n_l = p.tolist(), w.tolist(), n_pair.tolist()
+    out = []
+    for j, rows_j in enumerate(groups):
+        lo, hi = bounds[j], bounds[j + 1]
+        pairs = dict(zip(zip(p_l[lo:hi], w_l[lo:hi]), n_l[lo:hi]))
+        counts: Counter[int] = Counter()
+        for (q, _), c in pairs.items():
+            counts[q] += c
+        out.append(kp._score_counts(run, counts, pairs, len(rows_j), avg, top_n, 2))
+    return out, df, capitalised, table
 
 
 def _phrases_incremental(groups: list[list[str]], added: list[str], state: ClusterState,
@@ -967,11 +1277,9 @@ def _phrases_incremental(groups: list[list[str]], added: list[str], state: Clust
     """Key phrases of the changed threads only, scored as a full run would: each candidate's
     document frequency is the remembered one plus its count among the added texts (a
     candidate seen in one text only was not remembered: at least its count in the groups).
-    Returns the phrases and the updated frequencies and capitalised words."""
-    kp = _keyphrase_index()
+    Returns the phrases and the updated frequencies and capitalised words. (Phrases every
+    text of the groups; :func:`_phrases_from_table` gives the same from the kept table.)"""
     df = dict(state.phrase_df)
-    if kp is None:
-        return key_phrases_by_group(groups, [], top_n=top_n), df, state.capitalised
     extra = kp._Index()
     for t in added:
         extra.add(t)
@@ -1002,21 +1310,28 @@ def thread_figures(fs: Sequence[FindingInput]) -> ThreadFigures:
     """The figures of a set of findings (one thread in one year): distinct organisations
     (per type), reporters, sources, findings, and findings per theme and per law."""
     orgs: dict[str, str] = {}
-    reporters: set[str] = set()
+    reporters: set[str] = set()  # the union of every finding's ``_reporters``
     sources: set[str] = set()
-    themes: Counter[str] = Counter()
+    theme_list: list[str] = []  # each finding's distinct themes
     laws: Counter[str] = Counter()
     law_names: dict[str, str] = {}
     for f in fs:
-        types = f.organisation_types or (UNKNOWN_TYPE,) * len(f.organisation_codes)
-        for code, typ in zip(f.organisation_codes, types):
-            orgs.setdefault(code, typ or UNKNOWN_TYPE)
-        reporters.update(_reporters(f))
+        codes = f.organisation_codes
+        if codes:
+            types = f.organisation_types or (UNKNOWN_TYPE,) * len(codes)
+            for code, typ in zip(codes, types):
+                orgs.setdefault(code, typ or UNKNOWN_TYPE)
+            reporters.update(codes)
+        else:
+            reporters.add("source:" + f.source_id)
         sources.add(f.source_id)
-        themes.update(set(f.themes))
-        for lk, name in sorted({_law_key(law): law for law in f.laws}.items()):
-            law_names.setdefault(lk, " ".join(name.split()))
-            laws[lk] += 1
+        if f.themes:
+            theme_list += set(f.themes)
+        if f.laws:
+            for lk, name in sorted({_law_key(law): law for law in f.laws}.items()):
+                law_names.setdefault(lk, " ".join(name.split()))
+                laws[lk] += 1
+    themes = Counter(theme_list)
     type_counts = Counter(orgs.values())
     return ThreadFigures(
         findings=len(fs),
@@ -1138,6 +1453,88 @@ def _label(phrases: Sequence[KeyPhrase], fallback: str) -> str:
 # --------------------------------------------------------------------------- main
 
 
+_KIND_SET = frozenset(KINDS)
+_KIND_CODE = {kind: c for c, kind in enumerate(KINDS)}
+
+
+def _dots_with(x: sp.csr_matrix, rows: np.ndarray, m: sp.csr_matrix, which: np.ndarray
+               ) -> np.ndarray:
+    """``x[rows[i]] · m[which[i]]`` for every i: the same floats as the sparse product
+    ``x[rows[i]] @ m[which[i]].T`` (the products of the shared columns added one by one in
+    the order of ``x``'s columns, from 0), for all rows at once."""
+    out = np.zeros(len(rows), dtype=np.float64)
+    if not len(rows) or not m.nnz:
+        return out
+    xr = x[rows].tocsr()
+    lens = np.diff(xr.indptr).astype(np.int64)
+    width = max(m.shape[1], 1)
+    mc = m.tocoo()
+    m_keys = mc.row.astype(np.int64) * width + mc.col
+    o = np.argsort(m_keys, kind="stable")
+    m_keys, m_vals = m_keys[o], mc.data[o]
+    keys = np.repeat(np.asarray(which, dtype=np.int64), lens) * width + xr.indices
+    at = np.minimum(np.searchsorted(m_keys, keys), len(m_keys) - 1)
+    prod = np.where(m_keys[at] == keys, xr.data * m_vals[at], 0.0)
+    starts = xr.indptr[:-1].astype(np.int64)
+    for k in range(int(lens.max()) if len(lens) else 0):
+        live = np.flatnonzero(lens > k)
+        out[live] += prod[starts[live] + k]
+    return out
+
+
+def _top_terms(m: sp.csr_matrix, j: int, names: Sequence[str], k: int
+               ) -> list[tuple[int, float]]:
+    """The ``k`` largest ``(column, value)`` of row ``j``, by value rounded to 9 digits, then
+    column name. (Only values close to the k-th largest can be among them: the others are
+    left out before sorting.)"""
+    lo, hi = m.indptr[j], m.indptr[j + 1]
+    cols, vals = m.indices[lo:hi], m.data[lo:hi]
+    if k <= 0:
+        return []
+    if len(vals) > k:
+        kth = np.partition(vals, len(vals) - k)[len(vals) - k]
+        near = vals >= kth - 1e-8
+        cols, vals = cols[near], vals[near]
+    return sorted(zip(cols.tolist(), vals.tolist()),
+                  key=lambda cv: (-round(cv[1], 9), names[cv[0]]))[:k]
+
+
+def _check_findings(fs: Sequence[FindingInput]) -> None:
+    """Raise ``ValueError`` for the first finding (by id) that is a duplicate, of an unknown
+    kind or with organisation types that do not match its codes."""
+    for i, f in enumerate(fs):
+        if i and fs[i - 1].id == f.id:
+            raise ValueError(f"duplicate finding id {f.id!r}")
+        if f.kind not in KINDS:
+            raise ValueError(f"finding {f.id!r}: unknown kind {f.kind!r} (expected one of {KINDS})")
+        if f.organisation_types and len(f.organisation_types) != len(f.organisation_codes):
+            raise ValueError(
+                f"finding {f.id!r}: organisation_types does not match organisation_codes")
+
+
+def _state_rows(states: Mapping[str, ThreadState], keys: Sequence[str], pos: Mapping[str, int],
+                n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The findings of each state (``keys``) that are still here: ``(owner, rows, bounds)``,
+    the distinct rows of state ``keys[j]`` being ``rows[bounds[j]:bounds[j + 1]]``
+    (ascending, ``owner`` = j), and whether each state has all its findings still here."""
+    lens: list[int] = []
+    flat: list[str] = []
+    for key in keys:
+        before = len(flat)
+        for ids in states[key].finding_ids_by_year.values():
+            flat += ids
+        lens.append(len(flat) - before)
+    get = pos.get
+    rows = np.fromiter((get(f, -1) for f in flat), dtype=np.int64, count=len(flat))
+    owner = np.repeat(np.arange(len(keys), dtype=np.int64), lens)
+    here = rows >= 0
+    complete = np.bincount(owner[~here], minlength=len(keys)) == 0
+    pair = np.unique(owner[here] * max(n, 1) + rows[here])
+    owner, rows = np.divmod(pair, max(n, 1))
+    bounds = np.searchsorted(owner, np.arange(len(keys) + 1))
+    return owner, rows, bounds, complete
+
+
 def compute_threads(
     findings: Sequence[FindingInput],
     previous: Sequence[ThreadState] = (),
@@ -1147,6 +1544,7 @@ def compute_threads(
     theme_labels: Mapping[str, str] | None = None,
     progress: ProgressFn | None = None,
     state: ClusterState | None = None,
+    input_fingerprints: np.ndarray | None = None,
 ) -> ThreadResult:
     """Group ``findings`` into threads, keeping the identities and decisions of ``previous``.
 
@@ -1161,33 +1559,40 @@ def compute_threads(
     the last full run) only the changes are placed and only the threads whose findings
     changed are described again (the result is ``incremental``; see the module docstring).
     Without it everything is clustered.
+
+    ``findings`` may be any objects with the attributes of :class:`FindingInput` (named
+    tuples, say: cheaper to build by the hundred thousand). ``input_fingerprints``: their
+    :func:`fingerprints`, in the order of ``findings``, if the caller has them already.
     """
     def tick(stage: str, done: int) -> None:
         if progress is not None:
             progress(stage, done, 6)
 
     # ---- input
-    fs = sorted(findings, key=lambda f: f.id)
-    for i, f in enumerate(fs):
-        if i and fs[i - 1].id == f.id:
-            raise ValueError(f"duplicate finding id {f.id!r}")
-        if f.kind not in KINDS:
-            raise ValueError(f"finding {f.id!r}: unknown kind {f.kind!r} (expected one of {KINDS})")
-        if f.organisation_types and len(f.organisation_types) != len(f.organisation_codes):
-            raise ValueError(
-                f"finding {f.id!r}: organisation_types does not match organisation_codes")
+    if not isinstance(findings, (list, tuple)):
+        findings = list(findings)
+    by_id = sorted(range(len(findings)), key=[f.id for f in findings].__getitem__)
+    fs = [findings[i] for i in by_id]
+    fids = [f.id for f in fs]
+    pos = dict(zip(fids, range(len(fids))))
+    if (len(pos) != len(fs) or not {f.kind for f in fs} <= _KIND_SET
+            or any(f.organisation_types and len(f.organisation_types) != len(f.organisation_codes)
+                   for f in fs)):
+        _check_findings(fs)
     states: dict[str, ThreadState] = {}
     for s in previous:
         if s.key in states:
             raise ValueError(f"duplicate thread key {s.key!r}")
         states[s.key] = s
     n = len(fs)
-    pos = {f.id: i for i, f in enumerate(fs)}
     monitored = tuple(sorted({f.year for f in fs} | set(years)))
 
     # ---- features and clusters
     tick("features", 0)
-    fps = fingerprints(fs)
+    if input_fingerprints is None:
+        fps = fingerprints(fs)
+    else:
+        fps = np.asarray(input_fingerprints, dtype=np.uint64)[np.asarray(by_id, dtype=np.int64)]
     plan = _plan(fs, fps, state, params) if n else None
     if plan is not None:
         assert state is not None
@@ -1195,6 +1600,9 @@ def compute_threads(
         x, names, idf, clusters = _place(fs, plan, state, params)
         reference_n = state.reference_n
         changed = state.changed + len(plan.added) + plan.removed
+        base_rows = np.full(n, -1, dtype=np.int64)
+        base_rows[plan.kept] = (plan.kept_old if state.base_rows is None
+                                else state.base_rows[plan.kept_old])
     else:
         if n:
             x, names, idf = _vectorise_model(fs, params)
@@ -1205,7 +1613,7 @@ def compute_threads(
         for kind in KINDS:
             clusters += _cluster(x, [i for i in range(n) if fs[i].kind == kind], params)
         clusters.sort(key=lambda c: c[0])
-        reference_n, changed = n, 0
+        reference_n, changed, base_rows = n, 0, None
     cluster_of = np.full(n, -1, dtype=np.int64)
     for ci, c in enumerate(clusters):
         cluster_of[c] = ci
@@ -1228,21 +1636,23 @@ def compute_threads(
     # ---- identity: overlap with earlier threads, then remembered profiles
     target, run_notes = _resolve_merges(states)
     notes: dict[str, list[Note]] = defaultdict(list)
-    present: dict[str, list[int]] = {}
-    for key in sorted(states):
-        rows = sorted({pos[f] for ids in states[key].finding_ids_by_year.values() for f in ids
-                       if f in pos})
-        present[key] = rows
+    # every state's findings that are still here, against the clusters (numpy: thousands of
+    # states with hundreds of thousands of findings)
+    state_keys = sorted(states)
+    s_owner, s_rows, s_bounds, s_complete = _state_rows(states, state_keys, pos, n)
     pairs: list[tuple[int, float, str, int]] = []
-    for key, rows in present.items():
-        if not rows:
-            continue
-        for ci, overlap in Counter(cluster_of[rows].tolist()).items():
-            size_c = len(clusters[ci])
-            if overlap >= params.match_min_share * min(size_c, len(rows)):
-                jacc = overlap / (size_c + len(rows) - overlap)
-                pairs.append((-overlap, -jacc, key, clusters[ci][0]))
-    pairs.sort()
+    if len(s_rows):
+        n_c = len(clusters)
+        both, overlap = np.unique(s_owner * n_c + cluster_of[s_rows], return_counts=True)
+        owner_o, ci_o = np.divmod(both, n_c)
+        size_c = np.fromiter((len(c) for c in clusters), dtype=np.int64, count=n_c)[ci_o]
+        size_s = np.diff(s_bounds)[owner_o]
+        ok = overlap >= params.match_min_share * np.minimum(size_c, size_s)
+        overlap, size_c, size_s = overlap[ok], size_c[ok], size_s[ok]
+        jacc = overlap / (size_c + size_s - overlap)
+        pairs = sorted(zip((-overlap).tolist(), (-jacc).tolist(),
+                           [state_keys[j] for j in owner_o[ok].tolist()],
+                           [clusters[ci][0] for ci in ci_o[ok].tolist()]))
     first_row_to_cluster = {c[0]: ci for ci, c in enumerate(clusters)}
     match: dict[int, str] = {}  # cluster -> state key
     matched_states: set[str] = set()
@@ -1372,40 +1782,59 @@ def compute_threads(
     unchanged: set[str] = set()
     if plan is not None and state is not None and monitored == state.years:
         added_rows = set(plan.added.tolist()) | set(plan.touched.tolist())
+        state_index = {k: j for j, k in enumerate(state_keys)}
         for k in keys:
-            st = states.get(k)
-            if st is None or not members[k].isdisjoint(added_rows):
+            j = state_index.get(k)
+            if j is None or not members[k].isdisjoint(added_rows):
                 continue
-            before = {f for ids in st.finding_ids_by_year.values() for f in ids}
-            if len(before) == len(members[k]) and before == {fs[i].id for i in members[k]}:
+            # the same findings as the state's (all of which are still here)
+            before = s_rows[s_bounds[j]:s_bounds[j + 1]]
+            if (s_complete[j] and len(before) == len(members[k])
+                    and members[k].issuperset(before.tolist())):
                 unchanged.add(k)
     described = [k for k in keys if k not in unchanged]
-    groups = [[fs[i].text for i in sorted(members[k])] for k in described]
+    groups = [sorted(members[k]) for k in described]
+    phrase_table = None
     if plan is not None and state is not None:
-        found, phrase_df, capitalised = _phrases_incremental(
-            groups, [fs[i].text for i in plan.added.tolist()], state, n,
-            len(keys) + (1 if unassigned else 0), params.key_phrases)
+        n_classes = len(keys) + (1 if unassigned else 0)
+        kept = None
+        if state.phrase_table is not None:
+            kept = _phrases_from_table(groups, fs, plan, state, n, n_classes,
+                                       params.key_phrases)
+        if kept is not None:
+            found, phrase_df, capitalised, phrase_table = kept
+        else:
+            found, phrase_df, capitalised = _phrases_incremental(
+                [[fs[i].text for i in g] for g in groups],
+                [fs[i].text for i in plan.added.tolist()], state, n, n_classes,
+                params.key_phrases)
     else:
-        found, phrase_df, capitalised = _phrases_full(
-            groups, [fs[i].text for i in sorted(unassigned)], params.key_phrases)
+        found, phrase_df, capitalised, phrase_table = _phrases_full(
+            groups, sorted(unassigned), fs, params.key_phrases)
     phrases = dict(zip(described, found))
 
     tick("figures", 4)
-    thread_rows = {k: np.asarray(sorted(members[k]), dtype=np.int64) for k in keys}
+    # the thread of every row (-1: unassigned); the rows of thread j, ascending, are
+    # by_thread[t_bounds[j]:t_bounds[j + 1]]
+    owner = np.full(n, -1, dtype=np.int64)
+    owner[np.fromiter(chain.from_iterable(members[k] for k in keys), dtype=np.int64,
+                      count=sum(len(members[k]) for k in keys))] = np.repeat(
+        np.arange(len(keys), dtype=np.int64), [len(members[k]) for k in keys])
+    t_sizes = np.bincount(owner[owner >= 0], minlength=len(keys))
+    t_bounds = np.zeros(len(keys) + 1, dtype=np.int64)
+    np.cumsum(t_sizes, out=t_bounds[1:])
+    by_thread = np.argsort(owner, kind="stable")[n - int(t_bounds[-1]):]
     if keys:
-        tind = sp.csr_matrix(
-            (np.ones(sum(len(r) for r in thread_rows.values())),
-             np.concatenate([thread_rows[k] for k in keys]),
-             np.cumsum([0] + [len(thread_rows[k]) for k in keys])),
-            shape=(len(keys), n),
-        )
+        tind = sp.csr_matrix((np.ones(len(by_thread)), by_thread, t_bounds),
+                             shape=(len(keys), n))
         tcent = _normalise_rows(tind @ x)
     else:
         tcent = sp.csr_matrix((0, x.shape[1] if n else 0))
-    kind_of: dict[str, str] = {}
-    for k in keys:
-        kc = Counter(fs[i].kind for i in thread_rows[k])
-        kind_of[k] = min(kc, key=lambda kd: (-kc[kd], KINDS.index(kd)))
+    # a thread's kind: its most frequent (ties: the first in KINDS)
+    kind_code = np.fromiter((_KIND_CODE[f.kind] for f in fs), dtype=np.int64, count=n)
+    per_kind = np.bincount(owner[by_thread] * len(KINDS) + kind_code[by_thread],
+                           minlength=len(keys) * len(KINDS)).reshape(len(keys), len(KINDS))
+    kind_of = {k: KINDS[c] for k, c in zip(keys, per_kind.argmax(axis=1).tolist())}
 
     # related threads: non-knelpunt threads to their most similar knelpunt threads
     related: dict[str, set[str]] = defaultdict(set)
@@ -1417,9 +1846,10 @@ def compute_threads(
         for s0 in range(0, len(other), step):
             block = (tcent[other[s0 : s0 + step]] @ kn_t).tocoo()
             best: dict[int, list[tuple[float, str]]] = defaultdict(list)
-            for r, c, v in zip(block.row, block.col, block.data):
-                if v >= params.related_threshold - 1e-12:
-                    best[r].append((-round(float(v), 9), keys[kn[c]]))
+            near = block.data >= params.related_threshold - 1e-12
+            for r, c, v in zip(block.row[near].tolist(), block.col[near].tolist(),
+                               block.data[near].tolist()):
+                best[r].append((-round(v, 9), keys[kn[c]]))
             for r, lst in best.items():
                 ok = keys[other[s0 + r]]
                 for _, kk in sorted(lst)[: params.related_max]:
@@ -1427,15 +1857,16 @@ def compute_threads(
                     related[kk].add(ok)
 
     tick("threads", 5)
-    # the rows of every thread one after the other: one fancy index, then slices
-    if keys:
-        bounds = np.cumsum([0] + [len(thread_rows[k]) for k in keys])
-        x_by_thread = x[np.concatenate([thread_rows[k] for k in keys])].tocsr()
+    # every described thread's findings' cosines with its centroid, at once
+    described_j = [j for j, k in enumerate(keys) if k not in unchanged]
+    d_rows = (np.concatenate([by_thread[t_bounds[j]:t_bounds[j + 1]] for j in described_j])
+              if described_j else np.empty(0, dtype=np.int64))
+    d_sims = _dots_with(x, d_rows, tcent, owner[d_rows])
+    sim_all = dict(zip(d_rows.tolist(), [round(v, 9) for v in d_sims.tolist()]))
     threads: list[Thread] = []
-    for j, k in enumerate(keys):
-        if k in unchanged:
-            continue
-        rows = thread_rows[k]
+    for j in described_j:
+        k = keys[j]
+        rows = by_thread[t_bounds[j]:t_bounds[j + 1]]
         by_year: dict[int, list[int]] = defaultdict(list)
         for i in rows.tolist():
             by_year[fs[i].year].append(i)
@@ -1443,12 +1874,10 @@ def compute_threads(
         figs = {y: thread_figures([fs[i] for i in by_year.get(y, [])])
                 for y in monitored if y >= first}
         trends = {y: trend_status(figs, y, params.trend) for y in figs}
-        c = tcent[j]
-        sims = np.asarray((x_by_thread[bounds[j]:bounds[j + 1]] @ c.T).todense()).ravel()
-        sim_of = {int(i): round(float(v), 9) for i, v in zip(rows, sims)}
         reps: dict[int, tuple[str, ...]] = {}
         for y in sorted(by_year):
-            ranked = sorted(by_year[y], key=lambda i: (-sim_of[i], fs[i].id))
+            # (rows are in the order of the finding ids)
+            ranked = sorted(by_year[y], key=lambda i: (-sim_all[i], i))
             chosen: list[int] = []
             seen_orgs: set[str] = set()
             for i in ranked:
@@ -1464,9 +1893,7 @@ def compute_threads(
                 if i not in chosen:
                     chosen.append(i)
             reps[y] = tuple(fs[i].id for i in chosen)
-        dense_c = c.tocoo()
-        top = sorted(zip(dense_c.col.tolist(), dense_c.data.tolist()),
-                     key=lambda cv: (-round(cv[1], 9), names[cv[0]]))[: params.profile_terms]
+        top = _top_terms(tcent, j, names, params.profile_terms)
         centroid_terms = {names[col_j]: round(v, 4) for col_j, v in top}
         state = states.get(k)
         kp = phrases[k]
@@ -1514,18 +1941,20 @@ def compute_threads(
         return (KINDS.index(t.kind), -now, -len(t.finding_ids), t.key)
 
     threads.sort(key=order)
-    assignments = {fs[i].id: k for k in keys for i in members[k]}
+    assigned = np.flatnonzero(owner >= 0).tolist()  # in the order of the finding ids
+    assignments = dict(zip([fids[i] for i in assigned],
+                           [keys[j] for j in owner[assigned].tolist()]))
     tick("done", 6)
     new_state = ClusterState(
-        version=VERSION, params_key=_params_key(params), ids=tuple(f.id for f in fs),
+        version=VERSION, params_key=_params_key(params), ids=tuple(fids),
         fingerprints=fps, cluster=cluster_of, x=x, names=tuple(names), idf=idf,
         reference_n=reference_n, changed=changed, years=monitored, phrase_df=phrase_df,
-        capitalised=capitalised,
+        capitalised=capitalised, phrase_table=phrase_table, base_rows=base_rows,
     )
     return ThreadResult(
         threads=tuple(threads),
-        assignments=dict(sorted(assignments.items())),
-        unassigned=tuple(fs[i].id for i in sorted(unassigned)),
+        assignments=assignments,
+        unassigned=tuple(fids[i] for i in np.flatnonzero(owner < 0).tolist()),
         dissolved=tuple(dissolved),
         years=monitored,
         notes=_dedupe(run_notes),

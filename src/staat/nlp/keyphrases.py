@@ -311,10 +311,34 @@ class _Index:
         self.surfaces: list[str] = []
         self.df: list[int] = []  # texts containing the phrase, whole corpus
         self.capitalised: set[str] = set()  # words seen capitalised mid-sentence
+        #: the phrase of each surface, and whether a surface was ever seen as two phrases
+        #: (then a text's surfaces do not tell its phrases)
+        self.surface_phrase = array("l")
+        self.ambiguous = False
+        self._texts: dict[str, tuple[array, array]] = {}  # what add_ordered gave per text
 
     def add(self, text: str) -> array:
+        """Index one text; returns its phrases and their surfaces in it, as flat
+        ``(phrase id, surface id)`` pairs by phrase id (each phrase once, with the first of
+        its surfaces in the text)."""
+        return self.add_ordered(text)[0]
+
+    def add_ordered(self, text: str) -> tuple[array, array]:
+        """:meth:`add`, also returning the text's distinct surfaces in the order they first
+        occur (what fixes the order in which an index sees them: the first-seen surface
+        wins a tie in :func:`_main_sid`). With :attr:`surface_phrase` these tell the
+        text's candidates: each phrase counts with the first of its surfaces. A text seen
+        before is not phrased again (the arrays returned are shared: do not change them)."""
+        again = self._texts.get(text)
+        if again is not None:
+            df = self.df
+            for pid in again[0][0::2]:
+                df[pid] += 1
+            return again
         seen: dict[int, int] = {}
+        order: dict[int, None] = {}
         phrase_ids, surface_ids = self.phrase_ids, self.surface_ids
+        surface_phrase = self.surface_phrase
         for key, surface in candidate_phrases(text):
             pid = phrase_ids.get(key)
             if pid is None:
@@ -325,18 +349,23 @@ class _Index:
             if sid is None:
                 sid = surface_ids[surface] = len(self.surfaces)
                 self.surfaces.append(surface)
+                surface_phrase.append(pid)
                 for w in surface.split(" "):
                     if w[:1].isupper():
                         self.capitalised.add(w)
+            elif surface_phrase[sid] != pid:
+                self.ambiguous = True
             if pid not in seen:
                 seen[pid] = sid
+            order[sid] = None
         df = self.df
         flat = array("l")
         for pid in sorted(seen):
             df[pid] += 1
             flat.append(pid)
             flat.append(seen[pid])
-        return flat
+        out = self._texts[text] = (flat, array("l", order))
+        return out
 
 
 def key_phrases_by_group(
@@ -411,7 +440,19 @@ def _score_group(
         pids = flat[0::2]
         counts.update(pids)
         pairs.update(zip(pids, flat[1::2]))
-    size = len(texts)
+    return _score_counts(index, counts, pairs, len(texts), avg, top_n, min_count)
+
+
+def _score_counts(
+    index, counts: Mapping[int, int], pairs: Mapping[tuple[int, int], int], size: int,
+    avg: float, top_n: int, min_count: int,
+) -> tuple[KeyPhrase, ...]:
+    """The key phrases of a group of ``size`` texts from its counts: ``counts[pid]`` texts
+    contain the phrase, ``pairs[(pid, sid)]`` of them first as that surface. ``index`` gives
+    ``phrases[pid]``, ``df[pid]``, ``surfaces[sid]`` (sids numbered in the order an index
+    saw them) and ``capitalised``: an :class:`_Index` or the same kept in another form."""
+    if not size or top_n <= 0:
+        return ()
     need = min(min_count, size)
     surfaces: dict[int, dict[int, int]] = {}
     phrases, df = index.phrases, index.df

@@ -219,13 +219,17 @@ class ThreadRun(models.Model):
 class ThreadCoreState(models.Model):
     """What the pure core kept of a finished run (``staat.analysis.threads.ClusterState``,
     serialised), so the next run can place added findings without grouping everything
-    again. Only the latest is kept; losing it only means the next run is a full one."""
+    again. Only the latest is kept, with the state it is kept as changes to (``base``: the
+    last full run's, kept whole); losing either only means the next run is a full one."""
 
     run = models.OneToOneField(ThreadRun, on_delete=models.CASCADE, related_name="core_state")
     core_version = models.CharField(max_length=100)
     decisions_key = models.CharField(max_length=64, blank=True,
                                      help_text="digest of the decisions the run applied")
     data = models.BinaryField()
+    base = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="+",
+        help_text="the state ``data`` is kept as changes to (empty: ``data`` is whole)")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

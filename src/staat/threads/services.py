@@ -7,12 +7,16 @@ Which findings feed threads
     carried into the summaries (``FindingSummary.status``) so a page can show it.
 
 Computing (:func:`compute_threads`)
-    Gathers a ``FindingInput`` per finding, builds the previous ``ThreadState`` of every stored
+    Gathers every finding as the core reads it (the attributes of its ``FindingInput``, in a
+    named tuple), builds the previous ``ThreadState`` of every stored
     thread from the database *and the researchers' decisions*, calls the pure core
     (``staat.analysis.threads.compute_threads``), applies the decisions again to its result
     (:mod:`staat.threads.replay`), and stores everything in one transaction, writing only rows
-    that changed. The run is keyed by its input (findings, decisions, core version): a second
-    run with the same input does nothing (status ``unchanged``).
+    that changed. The run is keyed by what its result depends on (what the core reads of each
+    finding, where each finding is, the decisions, the core version): a second run with the
+    same input does nothing (status ``unchanged``). The core's state is kept for the next
+    run (:class:`ThreadCoreState`): whole after a full run, as changes to that after an
+    incremental one.
 
 Deciding (:func:`merge_threads`, :func:`split_thread`, :func:`rename_thread`,
 :func:`pin_thread`, :func:`pin_finding`, :func:`add_finding`, :func:`remove_finding`)
@@ -29,16 +33,19 @@ Reading for the edition (:func:`edition_threads`, :func:`thread_history`,
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
+import gc
 import hashlib
+import itertools
 import json
 import logging
 import operator
 import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.core.exceptions import EmptyResultSet
 from django.db import close_old_connections, connection, transaction
@@ -111,8 +118,7 @@ def _law_name(mention: Any) -> str:
     return str(mention or "").strip()
 
 
-@dataclasses.dataclass(frozen=True)
-class _Row:
+class _Row(NamedTuple):
     """What this app needs of one finding, gathered in a few queries."""
 
     id: int
@@ -132,7 +138,26 @@ class _Row:
     laws: tuple[str, ...]
 
 
-def _rows(qs=None) -> dict[int, _Row]:
+class _Input(NamedTuple):
+    """A finding as the core reads it: the attributes of its ``FindingInput``, in a tuple
+    (cheaper to build a hundred thousand times; the core only reads attributes)."""
+
+    id: str
+    year: int
+    kind: str
+    text: str
+    source_id: str
+    organisation_codes: tuple[str, ...]
+    organisation_types: tuple[str, ...]
+    themes: tuple[str, ...]
+    laws: tuple[str, ...]
+
+
+def _rows(qs=None, *, inputs: list | None = None) -> dict[int, _Row]:
+    """The rows of these findings (default: all that feed threads), by id, in id order.
+    ``inputs`` (a list) receives every row as the core reads it (an :class:`_Input`), in
+    the same order."""
+    everything = qs is None
     qs = thread_findings() if qs is None else qs
     # the query Django builds, run on the cursor: no per-value converters (they cost more
     # than the query); ``laws`` (JSON) is decoded here, once per distinct value
@@ -142,7 +167,6 @@ def _rows(qs=None) -> dict[int, _Row]:
     ))
     if not base:
         return {}
-    ids = [b[0] for b in base]
     source_ids = sorted({b[6] for b in base})
     org_type = dict(Organisation.objects.values_list("code", "type"))
     source_orgs: dict[int, list[str]] = defaultdict(list)
@@ -150,40 +174,48 @@ def _rows(qs=None) -> dict[int, _Row]:
                       .values_list("source_id", "organisation__code")
                       .order_by("source_id", "organisation__code")):
         source_orgs[sid].append(code)
-    themes: dict[int, list[str]] = defaultdict(list)
-    # one query with the findings as a subquery (thousands of bound ids cost more)
-    ids_query = qs.order_by().values("pk") if len(ids) > 5000 else None
-    for chunk in ([ids] if ids_query is not None else _chunks(ids, 5000)):
-        for fid, code in _fetch_rows(
-                FindingTheme.objects
-                .filter(finding_id__in=ids_query if ids_query is not None else chunk)
-                .values_list("finding_id", "theme__code")
-                .order_by("finding_id", "theme__code")):
-            themes[fid].append(code)
+    theme_rows: list[tuple] = []
+    if everything:  # all themes (those of the few other findings cost less than a filter)
+        chunks: Iterable = [FindingTheme.objects.all()]
+    elif len(base) > 5000:  # the findings as a subquery (thousands of bound ids cost more)
+        chunks = [FindingTheme.objects.filter(finding_id__in=qs.order_by().values("pk"))]
+    else:
+        chunks = (FindingTheme.objects.filter(finding_id__in=chunk)
+                  for chunk in _chunks([b[0] for b in base], 5000))
+    for themes_qs in chunks:
+        theme_rows += _fetch_rows(themes_qs.values_list("finding_id", "theme__code")
+                                  .order_by("finding_id", "theme__code"))
+    themes: dict[int, tuple[str, ...]] = {}
+    for fid, group in itertools.groupby(theme_rows, key=operator.itemgetter(0)):
+        themes[fid] = tuple(code for _, code in group)
     out: dict[int, _Row] = {}
     law_names: dict[Any, tuple[str, ...]] = {}
-    orgs_of: dict[tuple[int, str], tuple[tuple[str, ...], tuple[str, ...]]] = {}
+    # per source: its reporting organisations, their types, its id as text
+    orgs_of: dict[int, tuple[tuple[str, ...], tuple[str, ...], str]] = {}
     no_themes: tuple[str, ...] = ()
+    make, make_input = _Row._make, _Input._make
+    add_input = inputs.append if inputs is not None else None
+    get_themes = themes.get
     for (pk, year, kind, text, status, origin, sid, page, passage_id, cs, ce, laws,
          source_kind) in base:
-        names = law_names.get(laws) if isinstance(laws, (str, type(None))) else None
-        if names is None:
+        try:
+            names = law_names[laws]
+        except (KeyError, TypeError):  # (TypeError: decoded JSON, on PostgreSQL)
             value = json.loads(laws) if isinstance(laws, str) else laws
             names = tuple(sorted({n for n in (_law_name(m) for m in (value or [])) if n}))
             if isinstance(laws, (str, type(None))):
                 law_names[laws] = names
-        org = orgs_of.get((sid, source_kind))
+        org = orgs_of.get(sid)
         if org is None:
             codes = reporting_organisations(source_kind, source_orgs.get(sid) or ())
-            org = orgs_of[(sid, source_kind)] = (
-                codes, tuple(org_type.get(c, "") for c in codes))
-        theme_codes = themes.get(pk)
-        out[pk] = _Row(
-            id=pk, year=int(year), kind=kind, text=text, status=status, origin=origin,
-            source_id=sid, page=page, passage_id=passage_id, char_start=cs, char_end=ce,
-            organisation_codes=org[0], organisation_types=org[1],
-            themes=tuple(theme_codes) if theme_codes else no_themes, laws=names,
-        )
+            org = orgs_of[sid] = (codes, tuple(org_type.get(c, "") for c in codes), str(sid))
+        year = int(year)
+        theme_codes = get_themes(pk, no_themes)
+        out[pk] = make((pk, year, kind, text, status, origin, sid, page, passage_id, cs, ce,
+                        org[0], org[1], theme_codes, names))
+        if add_input is not None:
+            add_input(make_input((str(pk), year, kind, text, org[2], org[0], org[1],
+                                  theme_codes, names)))
     return out
 
 
@@ -228,11 +260,8 @@ def _chunks(seq: Sequence, size: int):
 
 def finding_input(row: _Row):
     return _finding_input_class()(
-        id=str(row.id), year=row.year, kind=row.kind, text=row.text,
-        source_id=str(row.source_id),
-        organisation_codes=row.organisation_codes, organisation_types=row.organisation_types,
-        themes=row.themes, laws=row.laws,
-    )
+        str(row.id), row.year, row.kind, row.text, str(row.source_id),
+        row.organisation_codes, row.organisation_types, row.themes, row.laws)
 
 
 # --- decisions -----------------------------------------------------------------------------
@@ -285,16 +314,22 @@ def _replayed(rows: dict[int, _Row]) -> tuple[rp.Replayed, list[dict]]:
 # --- computing ------------------------------------------------------------------------------
 
 
-_ROW_FIELDS = tuple(f.name for f in dataclasses.fields(_Row))
+#: Bump when what :func:`_input_key` digests changes.
+_INPUT_FORMAT = "2"
 
 
-def _input_key(rows: dict[int, _Row], decisions: list[dict]) -> str:
-    """Digest of everything a run reads: core version, every row (all fields, by ``repr``,
-    which is stable for these str/int/tuple values) and the decisions."""
-    h = hashlib.sha256()
-    h.update(core_version().encode())
-    get = operator.attrgetter(*_ROW_FIELDS)
-    h.update("\n".join(repr(get(r)) for r in rows.values()).encode("utf-8", "surrogatepass"))
+def _input_key(fingerprints, rows: dict[int, _Row], decisions: list[dict]) -> str:
+    """Digest of everything a run's result depends on: the core version, the findings (the
+    core's fingerprints of what it reads of them, in id order), where each finding is (a
+    decision names findings by place too) and the decisions. (A finding's status, origin
+    and page do not change a run's result.)"""
+    import numpy as np
+
+    h = hashlib.sha256(f"{_INPUT_FORMAT}|{core_version()}|".encode())
+    h.update(np.asarray(fingerprints, dtype="<u8").tobytes())
+    h.update(np.fromiter(itertools.chain.from_iterable((r.char_start, r.char_end)
+                                                       for r in rows.values()),
+                         dtype="<i8", count=2 * len(rows)).tobytes())
     h.update(_decisions_key(decisions).encode())
     return h.hexdigest()
 
@@ -320,14 +355,22 @@ def _previous_states(rows: dict[int, _Row], replayed: rp.Replayed, *,
     receives the stored members of every thread (by thread id), current findings or not."""
     core = _core()
     states: dict[str, Any] = {}
-    members: dict[int, dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))
-    for tid, fid in _fetch_rows(ThreadMembership.objects.filter(excluded=False)
-                                .values_list("thread_id", "finding_id")
-                                .order_by("thread_id", "finding_id")):
+    members: dict[int, dict[int, list[int]]] = {}
+    get = rows.get
+    for tid, group in itertools.groupby(
+            _fetch_rows(ThreadMembership.objects.filter(excluded=False)
+                        .values_list("thread_id", "finding_id")
+                        .order_by("thread_id", "finding_id")),
+            key=operator.itemgetter(0)):
+        fids = [fid for _, fid in group]
         if stored is not None:
-            stored.setdefault(tid, set()).add(fid)
-        if fid in rows:
-            members[tid][rows[fid].year].append(fid)
+            stored[tid] = set(fids)
+        by_year: dict[int, list[int]] = defaultdict(list)
+        for fid in fids:
+            r = get(fid)
+            if r is not None:
+                by_year[r.year].append(fid)
+        members[tid] = by_year
     # plain values, not model instances (thousands of threads)
     threads = {t.key: t for t in (
         _StoredThread(*v) for v in Thread.objects.order_by("key").values_list(
@@ -336,7 +379,7 @@ def _previous_states(rows: dict[int, _Row], replayed: rp.Replayed, *,
     for key in keys:
         t = threads.get(key)
         ov = replayed.overrides.get(key) or rp.Override(key=key)
-        by_year = ({y: tuple(str(i) for i in ids) for y, ids in sorted(members[t.pk].items())}
+        by_year = ({y: tuple(map(str, ids)) for y, ids in sorted(members.get(t.pk, {}).items())}
                    if t else {})
         merged = ov.merged_into or (t.merged_into_key if t else None)
         label = ov.label or (t.label if t else key)
@@ -484,7 +527,8 @@ def _store(drafts: dict[str, _Draft], homes: dict[int, tuple[str, str]], rows: d
     """
     counts = {"created": 0, "changed": 0, "dropped": 0}
     monitored = _monitored_years(rows)
-    by_key = rp.members_by_year(homes, {i: r.year for i, r in rows.items()})
+    placed = homes if only is None else {f: h for f, h in homes.items() if h[0] in only}
+    by_key = rp.members_by_year(placed, {i: rows[i].year for i in placed})
     qs = Thread.objects.all() if only is None else Thread.objects.filter(key__in=only)
     existing = {t.key: t for t in qs}
     have_years: dict[int, dict[int, ThreadYear]] = defaultdict(dict)
@@ -638,41 +682,41 @@ def _store_memberships(saved: dict[str, Thread], homes: dict[int, tuple[str, str
                        rows: dict[int, _Row], replayed: rp.Replayed, *,
                        only: set[str] | None, reps: dict[str, set[int]] | None = None) -> None:
     ovs = replayed.overrides
-    wanted: dict[tuple[int, int], dict] = {}
+    # (thread, finding) -> (year, origin, pinned, excluded, representative)
+    wanted: dict[tuple[int, int], tuple] = {}
     if reps is None:
         reps = {key: {i for ty in t.years.all() for i in ty.representative_ids}
                 for key, t in saved.items()}
+    per_key = {key: (t.pk, ovs[key].pinned if key in ovs else frozenset(),
+                     reps.get(key, frozenset())) for key, t in saved.items()}
     for fid, (key, origin) in homes.items():
-        t = saved.get(key)
-        if t is None:
+        this = per_key.get(key)
+        if this is None:
             continue
-        ov = ovs.get(key)
-        wanted[(t.pk, fid)] = {
-            "year": rows[fid].year, "origin": origin,
-            "pinned": bool(ov and fid in ov.pinned), "excluded": False,
-            "representative": fid in reps.get(key, ()),
-        }
+        tid, pinned, representative = this
+        wanted[(tid, fid)] = (rows[fid].year, origin, fid in pinned, False,
+                              fid in representative)
     for key, t in saved.items():  # findings a person took out: kept visible, marked so
         ov = ovs.get(key)
         for fid in sorted(ov.excluded if ov else ()):
             if fid in rows and (t.pk, fid) not in wanted and homes.get(fid, ("",))[0] != key:
-                wanted[(t.pk, fid)] = {"year": rows[fid].year, "origin": MembershipOrigin.PERSON,
-                                       "pinned": False, "excluded": True,
-                                       "representative": False}
+                wanted[(t.pk, fid)] = (rows[fid].year, MembershipOrigin.PERSON, False, True,
+                                       False)
     qs = ThreadMembership.objects.all()
     if only is not None:
         qs = qs.filter(thread_id__in=[t.pk for t in saved.values()])
     fields = ("year", "origin", "pinned", "excluded", "representative")
     # (the cursor, not the queryset: no per-value converters; booleans may come back as 0/1,
     # which compare equal to False/True)
-    have = {(tid, fid): (pk, vals) for pk, tid, fid, *vals in
+    have = {(tid, fid): (pk, tuple(vals)) for pk, tid, fid, *vals in
             _fetch_rows(qs.values_list("pk", "thread_id", "finding_id", *fields))}
     create, update = [], []
     for k, v in wanted.items():
         m = have.get(k)
         if m is None:
-            create.append(ThreadMembership(thread_id=k[0], finding_id=k[1], **v))
-        elif any(old != v[f] for f, old in zip(fields, m[1])):
+            create.append(ThreadMembership(thread_id=k[0], finding_id=k[1],
+                                           **dict(zip(fields, v))))
+        elif m[1] != v:
             update.append((m[0], v))
     gone = [m[0] for k, m in have.items() if k not in wanted]
     if gone:
@@ -683,12 +727,39 @@ def _store_memberships(saved: dict[str, Thread], homes: dict[int, tuple[str, str
     # few distinct value combinations: one UPDATE per combination
     by_values: dict[tuple, list[int]] = defaultdict(list)
     for pk, v in update:
-        by_values[tuple(v[f] for f in fields)].append(pk)
+        by_values[v].append(pk)
     for vals, pks in sorted(by_values.items(), key=lambda kv: repr(kv[0])):
         for chunk in _chunks(pks, 5000):
             ThreadMembership.objects.filter(pk__in=chunk).update(**dict(zip(fields, vals)))
 
 
+_gc_lock = threading.Lock()
+_gc_pauses = 0  # runs under way that paused the collector
+_gc_was_enabled = False
+
+
+@contextlib.contextmanager
+def _gc_paused():
+    """Python's cyclic garbage collector paused for the duration (the process's, so for the
+    outermost of runs that overlap): a run holds hundreds of thousands of small objects, and
+    each full collection walks all of them again (about a sixth of a run's time on a large
+    corpus). What a run leaves in reference cycles is collected after it."""
+    global _gc_pauses, _gc_was_enabled
+    with _gc_lock:
+        if _gc_pauses == 0:
+            _gc_was_enabled = gc.isenabled()
+            gc.disable()
+        _gc_pauses += 1
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_pauses -= 1
+            if _gc_pauses == 0 and _gc_was_enabled:
+                gc.enable()
+
+
+@_gc_paused()
 def compute_threads(*, progress: Progress | None = None, force: bool = False, user=None,
                     run: ThreadRun | None = None, full: bool = False) -> ThreadRun:
     """Compute the threads from the current findings and decisions and store them.
@@ -718,12 +789,14 @@ def compute_threads(*, progress: Progress | None = None, force: bool = False, us
 
     try:
         step("gathering findings", 5)
-        rows = _rows()
+        inputs: list[_Input] = []
+        rows = _rows(inputs=inputs)
+        fingerprints = _core().fingerprints(inputs)
         replayed, decisions = _replayed(rows)
         run.findings_total = len(rows)
         run.decisions_applied = replayed.applied
         run.core_version = core_version()
-        run.input_key = _input_key(rows, decisions)
+        run.input_key = _input_key(fingerprints, rows, decisions)
         last = (ThreadRun.objects.exclude(pk=run.pk)
                 .filter(status__in=[ThreadRun.RunStatus.DONE, ThreadRun.RunStatus.UNCHANGED])
                 .order_by("-finished_at", "-id").first())
@@ -742,21 +815,21 @@ def compute_threads(*, progress: Progress | None = None, force: bool = False, us
         kept = None if full else _last_core_state(run)
         step("grouping findings", 30)
         core = _core()
-        inputs = [finding_input(r) for r in rows.values()]
 
         def core_progress(stage: str, done: int, total: int) -> None:
             step(f"grouping findings: {stage}", 30 + (40 * done) // max(total, 1))
 
         result = core.compute_threads(inputs, previous, theme_labels=_theme_labels(),
                                       progress=core_progress,
-                                      state=kept[0] if kept else None)
+                                      state=kept.state if kept else None,
+                                      input_fingerprints=fingerprints)
         run.incremental = bool(result.incremental)
         step("applying decisions", 70)
         drafts = {t.key: _draft_from_core(t) for t in result.threads}
         assignments = {int(f): k for f, k in dict(result.assignments).items()}
         homes = rp.enforce(assignments, replayed, rows)
         only = None
-        if result.incremental and kept and kept[1] == decisions_key:
+        if result.incremental and kept and kept.decisions_key == decisions_key:
             # write only the threads described again or whose final members changed
             key_of = dict(Thread.objects.values_list("pk", "key"))
             before: dict[str, set[int]] = {key_of[tid]: fids for tid, fids in stored.items()}
@@ -780,10 +853,7 @@ def compute_threads(*, progress: Progress | None = None, force: bool = False, us
             run.step = "done"
             run.save()
             if result.state is not None:
-                ThreadCoreState.objects.all().delete()
-                ThreadCoreState.objects.create(run=run, core_version=run.core_version,
-                                               decisions_key=decisions_key,
-                                               data=result.state.to_bytes())
+                _keep_state(run, result.state, decisions_key, kept)
         if progress:
             progress(run, "done", 100)
     except Exception as exc:
@@ -795,22 +865,54 @@ def compute_threads(*, progress: Progress | None = None, force: bool = False, us
     return run
 
 
-def _last_core_state(run: ThreadRun):
-    """``(ClusterState, decisions_key)`` kept by the last finished run that computed, if it
-    was made by this core version; else ``None`` (the next run is a full one)."""
+@dataclasses.dataclass
+class _Kept:
+    """The core state the last run kept, read back, and what the next one is kept against."""
+
+    state: Any  # ClusterState
+    decisions_key: str
+    base: ThreadCoreState  # the row kept whole that the next run's state is kept against
+    base_state: Any  # its ClusterState
+
+
+def _last_core_state(run: ThreadRun) -> _Kept | None:
+    """The core state kept by the last finished run that computed, if it was made by this
+    core version; else ``None`` (the next run is a full one)."""
     last_done = (ThreadRun.objects.exclude(pk=run.pk).filter(status=ThreadRun.RunStatus.DONE)
                  .order_by("-finished_at", "-id").first())
     if last_done is None:
         return None
-    row = ThreadCoreState.objects.filter(run=last_done, core_version=core_version()).first()
+    row = (ThreadCoreState.objects.filter(run=last_done, core_version=core_version())
+           .select_related("base").first())
     if row is None:
         return None
+    core = _core()
     try:
-        return _core().ClusterState.from_bytes(row.data), row.decisions_key
+        base = core.ClusterState.from_bytes(row.base.data) if row.base else None
+        state = core.ClusterState.from_bytes(row.data, base=base)
+        if state.base_rows is None:  # kept whole: the next run's state refers to it
+            return _Kept(state, row.decisions_key, row, state)
+        return _Kept(state, row.decisions_key, row.base, base)
     except Exception:  # noqa: BLE001 - an unreadable state only costs a full run
         log.warning("threads: the kept core state of run %s cannot be read; full run",
                     last_done.pk, exc_info=True)
         return None
+
+
+def _keep_state(run: ThreadRun, state, decisions_key: str, kept: _Kept | None) -> None:
+    """Keep the core's state of ``run``: whole after a full run, else as changes to the
+    state whose rows it refers to (kept whole, written once per full run)."""
+    base = kept.base if kept is not None and state.base_rows is not None else None
+    if base is None:
+        ThreadCoreState.objects.all().delete()
+        data = state.to_bytes()
+    else:
+        if base.base_id is not None:  # (written whole although kept against another)
+            ThreadCoreState.objects.filter(pk=base.pk).update(base=None)
+        ThreadCoreState.objects.exclude(pk=base.pk).delete()
+        data = state.to_bytes(base=kept.base_state)
+    ThreadCoreState.objects.create(run=run, core_version=run.core_version,
+                                   decisions_key=decisions_key, data=data, base=base)
 
 
 def _user(user):
