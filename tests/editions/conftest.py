@@ -35,6 +35,7 @@ class Built:
     rebuilds: dict  # name -> (BuildResult, {file: bytes} after it) of rebuilds into one folder
     parallel: tuple[Path, bool]  # the same edition, its pages rendered by two processes (?)
     rendered: list  # (template, page, fast rendering == Django's render_to_string)
+    read_aside: bool  # the builds read part of the data in a thread beside the main one
 
 
 def _files(folder: Path) -> dict[str, tuple[bytes, int]]:
@@ -132,6 +133,9 @@ def built_edition(django_db_setup, django_db_blocker, tmp_path_factory) -> Built
             run_extraction()
             compute_threads()
             seed_demo_calls()
+            from staat.editions.aside import can_read_aside
+
+            read_aside = can_read_aside()
             edition = services.ensure_edition(2025)
             result = services.build(edition, base / "site")
             twin = builder.build_edition(2025, base / "twin",
@@ -151,5 +155,5 @@ def built_edition(django_db_setup, django_db_blocker, tmp_path_factory) -> Built
             call_command("flush", interactive=False, verbosity=0)
     yield Built(out=result.out, twin=twin.out, result=result, twin_result=twin,
                 small_budget=small, open_data_rows=open_data_rows, export_rows=export_rows,
-                rebuilds=rebuilds, parallel=parallel, rendered=rendered)
+                rebuilds=rebuilds, parallel=parallel, rendered=rendered, read_aside=read_aside)
     shutil.rmtree(base, ignore_errors=True)

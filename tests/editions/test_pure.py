@@ -103,3 +103,12 @@ def test_open_data_records_are_json_with_one_record_per_line():
     write_csv(out, "r.csv", rows, ["id", "themes", "needs_review", "page", "missing"])
     assert out.read("r.csv").decode() == (
         "id,themes,needs_review,page,missing\n2,a;b,True,,\n10,,False,3,\n")
+
+
+def test_a_lazy_list_is_made_once_when_first_used():
+    made = []
+    rows = c.LazyList(lambda: made.append(1) or [{"id": 1}, {"id": 2}])
+    assert made == []
+    assert len(rows) == 2 and rows and rows[1] == {"id": 2} and rows[-1:] == [{"id": 2}]
+    assert list(rows) == [{"id": 1}, {"id": 2}]
+    assert made == [1]

@@ -87,6 +87,26 @@ def test_publish_new_folder_then_changes(tmp_path: Path):
     assert sorted(p.name for p in target.iterdir()) == ["a.txt", "c.txt", "info.json"]
 
 
+def test_publish_stages_in_a_hidden_folder_and_removes_one_left_behind(tmp_path: Path):
+    tree = Tree()
+    tree.write("a.txt", "one")
+    tree.write("info.json", "{}")
+    target = tmp_path / "site"
+    publish(tree, target, last="info.json")
+    # a build that stopped while publishing left its temporary files behind
+    (target / ".staging-stopped").mkdir()
+    (target / ".staging-stopped" / ".a.txt.x.tmp").write_text("half", encoding="utf-8")
+    tree.write("a.txt", "uno")
+    tree.write("c.txt", "new")
+    result = publish(tree, target, last="info.json")
+    assert result.written == ["c.txt", "a.txt"]
+    assert result.removed == [".staging-stopped/.a.txt.x.tmp"]
+    assert sorted(p.relative_to(target).as_posix() for p in target.rglob("*")) == [
+        "a.txt", "c.txt", "info.json"]
+    assert (target / "a.txt").read_text(encoding="utf-8") == "uno"
+    assert oct((target / "a.txt").stat().st_mode & 0o777) == "0o644"
+
+
 @pytest.mark.parametrize("bad", ["", "../x", "a/../../x", "/etc/passwd/.."])
 def test_tree_refuses_paths_outside_the_build(bad):
     with pytest.raises(ValueError):

@@ -2,9 +2,12 @@
 """Build an edition: :func:`build_edition` writes the static site, the PDF, the charts and
 the open data of one year into a folder.
 
-The build reads the database once (:func:`collect`, through :mod:`staat.editions.inputs`),
-then makes every file in memory from plain data (:class:`staat.editions.output.Tree`) and
-only then puts them on disk (:func:`staat.editions.output.publish`): a new folder is written
+The build reads the database once (:func:`collect`, through :mod:`staat.editions.inputs`;
+what does not depend on the threads is read in a thread beside the main one, and the charts
+are rendered in another as soon as their data are known: :mod:`staat.editions.aside`), then
+makes every file in memory from plain data (:class:`staat.editions.output.Tree`; the pages
+and the open data in two processes: :func:`staat.editions.site.render_all`) and only then
+puts them on disk (:func:`staat.editions.output.publish`): a new folder is written
 next to the target and renamed into place; over an earlier build only the files whose bytes
 changed are replaced (each atomically) and files no longer part of the edition are removed.
 It refuses to replace a folder that is not an earlier build (one without ``build-info.json``).
@@ -34,6 +37,7 @@ from django.utils import translation
 from staat.editions import charts as ch
 from staat.editions import content as c
 from staat.editions import inputs, opendata, pdf, selection
+from staat.editions.aside import Aside, can_read_aside
 from staat.editions.output import Tree, publish
 from staat.editions.site import SiteWriter, copy_assets
 
@@ -56,6 +60,9 @@ class BuildResult:
     trimmed: list[str]
     log: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    #: seconds of each step: collect (reading), charts (waiting for the pictures rendered
+    #: meanwhile), open data (making it, in whichever process), site (the pages and the open
+    #: data), pdf, write (publishing the folder)
     timings: dict[str, float] = field(default_factory=dict)
     items: list[dict] = field(default_factory=list)  # the selection used (default or given)
     written: list[str] = field(default_factory=list)  # files new or changed in the folder
@@ -69,8 +76,32 @@ def default_title(year: int) -> str:
 
 
 def collect(year: int, *, items: list[dict] | None = None, title: str = "",
-            publication_date: str = "", intro: str = "", closing: str = "") -> c.EditionData:
-    """Everything the build needs, from the database, as plain data."""
+            publication_date: str = "", intro: str = "", closing: str = "",
+            on_chart_data: Callable[[dict[str, list[dict]]], None] | None = None
+            ) -> c.EditionData:
+    """Everything the build needs, from the database, as plain data.
+
+    What does not depend on the threads and is mostly the database's work (the counts of the
+    charts, the open-data rows, the methodology, the codebook) is read in a thread of its own
+    while this one reads the findings and the threads, when that thread's connection sees
+    the same data (:func:`aside.can_read_aside`). The open-data rows (``findings``) are made
+    of what was read when they are first used. ``on_chart_data`` is called with the charts'
+    rows as soon as they are known (the build renders the charts meanwhile)."""
+    later = Aside([lambda: inputs.chart_counts(year), lambda: inputs.read_finding_rows(year),
+                   lambda: (inputs.codebook_rows(), inputs.methodology(year),
+                            inputs.is_fictional(year))],
+                  database=True, run=can_read_aside(), name="edition-collect")
+    try:
+        return _collect(year, later, items=items, title=title,
+                        publication_date=publication_date, intro=intro, closing=closing,
+                        on_chart_data=on_chart_data)
+    finally:
+        later.join()
+
+
+def _collect(year: int, later: Aside, *, items: list[dict] | None, title: str,
+             publication_date: str, intro: str, closing: str,
+             on_chart_data: Callable[[dict[str, list[dict]]], None] | None) -> c.EditionData:
     data_log: list[str] = []
     evidence = inputs.evidence_for(inputs.published_findings(year))
     threads = inputs.thread_views(year, evidence, data_log)
@@ -81,8 +112,11 @@ def collect(year: int, *, items: list[dict] | None = None, title: str = "",
             lichtpunten=[e for e in evidence.values() if e.kind == "lichtpunt"],
         )
     chart_keys = [i["key"] for i in items if i["kind"] == "thread" and i["section"] == "rode-draden"]
-    chart_data = inputs.chart_data(year, threads, chart_keys)
-    chart_codes = [code for code, rows in chart_data.items() if rows]
+    chart_data = {k: v for k, v in inputs.chart_data(year, threads, chart_keys,
+                                                     counts=later.result(0)).items() if v}
+    if on_chart_data is not None:
+        on_chart_data(chart_data)
+    chart_codes = list(chart_data)
     by_key = {t.key: t for t in threads}
     sections, missing = selection.resolve(items, threads=by_key, calls=calls, evidence=evidence,
                                           chart_codes=chart_codes)
@@ -99,6 +133,10 @@ def collect(year: int, *, items: list[dict] | None = None, title: str = "",
     for call in calls:
         for ref in [r for f in call.follow_ups for r in f["citations"]] + call.uptake:
             ref["linked"] = ref["source_id"] in sources
+    # the rows are made from what was read by whichever process writes the open data
+    read = later.result(1)
+    findings = c.LazyList(lambda: inputs.finding_rows_of(read))
+    codebook, methodology, fictional = later.result(2)
     return c.EditionData(
         year=year,
         title=title or default_title(year),
@@ -110,11 +148,11 @@ def collect(year: int, *, items: list[dict] | None = None, title: str = "",
         calls=calls,
         organisations=organisations,
         sources=sources,
-        findings=inputs.finding_rows(year),
-        codebook=inputs.codebook_rows(),
-        methodology=inputs.methodology(year),
-        chart_data={k: v for k, v in chart_data.items() if v},
-        fictional=inputs.is_fictional(year),
+        findings=findings,
+        codebook=codebook,
+        methodology=methodology,
+        chart_data=chart_data,
+        fictional=fictional,
         log=data_log,
         items=items,
     )
@@ -134,24 +172,22 @@ def chart_key(spec_text: str) -> str:
     return hashlib.sha256(f"vl-convert {version}|nl-NL\n{spec_text}".encode()).hexdigest()
 
 
-def write_charts(data: c.EditionData, out: Tree, *, previous: dict | None = None,
-                 earlier: Path | None = None
-                 ) -> tuple[dict[str, dict], dict[str, dict], list[str]]:
-    """``charts/<code>.vl.json`` and ``charts/<code>.svg`` for every chart with data; returns
-    the charts' information for the pages, the input key and digest of each SVG and the SVGs
-    reused.
+def make_charts(chart_data: dict[str, list[dict]], *, previous: dict | None = None,
+                earlier: Path | None = None) -> list[tuple[str, str, str, bool]]:
+    """Each chart with data as ``(code, spec text, SVG, reused)``, by code.
 
     ``previous`` maps an earlier build's SVGs to their input key and digest
     (``build-info.json``) and ``earlier`` is that build's folder: an SVG whose spec and
     renderer are unchanged, and whose file is the one that build wrote, is taken from there
-    instead of rendering it again."""
+    instead of rendering it again. Plain data in and out, no Django: the build runs it in a
+    thread while it reads the database (the renderer works without Python's lock)."""
     previous = previous or {}
-    info, keys, reused = {}, {}, []
-    for code, rows in sorted(data.chart_data.items()):
-        chart = ch.CHARTS[code]
-        spec = chart.build(rows)
+    made = []
+    for code, rows in sorted(chart_data.items()):
+        if not rows:
+            continue
+        spec = ch.CHARTS[code].build(rows)
         spec_text = ch.spec_json(spec)
-        out.write(f"charts/{code}.vl.json", spec_text)
         rel = f"charts/{code}.svg"
         key = chart_key(spec_text)
         svg = None
@@ -161,13 +197,32 @@ def write_charts(data: c.EditionData, out: Tree, *, previous: dict | None = None
                 raw = (earlier / rel).read_bytes()
                 if hashlib.sha256(raw).hexdigest() == before.get("sha256"):
                     svg = raw.decode("utf-8")
-                    reused.append(rel)
             except (OSError, UnicodeDecodeError):
                 svg = None
-        if svg is None:
-            svg = ch.render_svg(spec)
+        made.append((code, spec_text, svg if svg is not None else ch.render_svg(spec),
+                     svg is not None))
+    return made
+
+
+def write_charts(data: c.EditionData, out: Tree, *, previous: dict | None = None,
+                 earlier: Path | None = None, made: list | None = None
+                 ) -> tuple[dict[str, dict], dict[str, dict], list[str]]:
+    """``charts/<code>.vl.json`` and ``charts/<code>.svg`` for every chart with data; returns
+    the charts' information for the pages, the input key and digest of each SVG and the SVGs
+    reused (see :func:`make_charts`; ``made`` is what it gave, else it is called here)."""
+    if made is None:
+        made = make_charts(data.chart_data, previous=previous, earlier=earlier)
+    info, keys, reused = {}, {}, []
+    for code, spec_text, svg, was_reused in made:
+        chart = ch.CHARTS[code]
+        rows = data.chart_data[code]
+        out.write(f"charts/{code}.vl.json", spec_text)
+        rel = f"charts/{code}.svg"
         out.write(rel, svg)
-        keys[rel] = {"input": key, "sha256": hashlib.sha256(out.read(rel)).hexdigest()}
+        if was_reused:
+            reused.append(rel)
+        keys[rel] = {"input": chart_key(spec_text),
+                     "sha256": hashlib.sha256(out.read(rel)).hexdigest()}
         size = _SVG_SIZE.search(svg)
         header, table = ch.table_rows(rows)
         info[code] = {
@@ -190,6 +245,65 @@ def write_qdc(out: Tree) -> dict | None:
         return None
     out.write("data/codeboek.qdc", qda.codebook_bytes())
     return {"path": "data/codeboek.qdc", "label": "Codeboek als REFI-QDA (.qdc)", "rows": None}
+
+
+class _Charts:
+    """The chart pictures, made beside the build's main thread (:class:`Aside`): Altair and
+    the renderer are started at once (an error shows when a chart is rendered), the charts
+    rendered as soon as :func:`collect` knows their data (:meth:`start`)."""
+
+    def __init__(self, *, previous: dict | None, earlier: Path | None) -> None:
+        self.previous, self.earlier = previous, earlier
+        self._warm_up = Aside([ch.warm_up], name="edition-charts")
+        self._job: Aside | None = None
+        self._data: dict | None = None
+
+    def start(self, chart_data: dict[str, list[dict]]) -> None:
+        def make() -> list:
+            self._warm_up.join()
+            return make_charts(chart_data, previous=self.previous, earlier=self.earlier)
+
+        self._data, self._job = chart_data, Aside([make], name="edition-charts")
+
+    def made(self, chart_data: dict[str, list[dict]]) -> list | None:
+        """What :func:`make_charts` gave for ``chart_data`` (``None`` if not started on it)."""
+        if self._job is None or self._data is not chart_data:
+            return None
+        return self._job.result()
+
+    def join(self) -> None:
+        self._warm_up.join()
+        if self._job is not None:
+            self._job.join()
+
+
+def _open_data_files(data: c.EditionData) -> Callable[[], tuple[dict, list, float]]:
+    """The open data as a job for :meth:`SiteWriter.write`: made from ``data`` alone (no
+    database: it may be made in another process, with the pages); gives the files, the
+    download list and the seconds it took."""
+
+    def make() -> tuple[dict, list, float]:
+        t0 = time.perf_counter()
+        files = Tree()
+        downloads = opendata.write_all(data, files)
+        return files.files, downloads, time.perf_counter() - t0
+
+    return make
+
+
+def _open_data_done(tree: Tree, writer: SiteWriter, timings: dict[str, float]
+                    ) -> Callable[[tuple[dict, list, float]], None]:
+    # the codebook as .qdc is read from the database: made here
+    qdc = write_qdc(tree)
+
+    def done(made: tuple[dict, list, float]) -> None:
+        files, downloads, seconds = made
+        for rel, content in files.items():
+            tree.write(rel, content)
+        writer.downloads = [*downloads, *([qdc] if qdc else [])]
+        timings["open data"] = round(seconds, 3)
+
+    return done
 
 
 def _check_target(out: Path) -> None:
@@ -268,43 +382,34 @@ def _build(year: int, out_dir: Path | str, *, progress: Progress | None, items: 
     with translation.override("nl"):
         t = time.perf_counter()
         report(5, "reading findings, threads and calls")
-        data = collect(year, items=items, title=title, publication_date=publication_date,
-                       intro=intro, closing=closing)
+        charts = _Charts(previous=cache.get("charts"), earlier=out if earlier else None)
+        try:
+            data = collect(year, items=items, title=title, publication_date=publication_date,
+                           intro=intro, closing=closing, on_chart_data=charts.start)
+            t = mark("collect", t)
+            # rendered while the rest was read: what is left is waiting for the renderer
+            report(25, "charts")
+            chart_info, chart_keys, reused = write_charts(
+                data, tree, previous=cache.get("charts"), earlier=out if earlier else None,
+                made=charts.made(data.chart_data))
+        finally:
+            charts.join()
         log.extend(data.log)
-        t = mark("collect", t)
+        t = mark("charts", t)
+        for section in data.sections:
+            for item in section.items:
+                item.chart_info = chart_info.get(item.chart) if item.chart else None
         copy_assets(tree)
         name = pdf_name(year)
-        writer = SiteWriter(data, tree, pdf_name=name, downloads=[], chart_files={},
+        writer = SiteWriter(data, tree, pdf_name=name, downloads=[], chart_files=chart_info,
                             earlier=out if earlier else None,
                             page_keys=cache.get("pages") if isinstance(cache.get("pages"), dict)
                             else None)
-        charts: dict = {}
-
-        def charts_and_open_data() -> None:
-            # while other processes render the thread, organisation and source pages
-            t0 = time.perf_counter()
-            report(50, "charts")
-            info, keys, reused = write_charts(data, tree, previous=cache.get("charts"),
-                                              earlier=out if earlier else None)
-            charts.update(info=info, keys=keys, reused=reused)
-            t1 = mark("charts", t0)
-            report(55, "open data")
-            downloads = opendata.write_all(data, tree)
-            qdc = write_qdc(tree)
-            if qdc:
-                downloads.append(qdc)
-            mark("open data", t1)
-            writer.charts, writer.downloads = info, downloads
-            for section in data.sections:
-                for item in section.items:
-                    item.chart_info = info.get(item.chart) if item.chart else None
 
         report(30, "site")
-        writer.write(progress=lambda step: report(40, step), meanwhile=charts_and_open_data)
-        chart_info, chart_keys, reused = charts["info"], charts["keys"], charts["reused"]
+        writer.write(progress=lambda step: report(40, step),
+                     extra=[(_open_data_files(data), _open_data_done(tree, writer, timings))])
         t = mark("site", t)
-        # the site's own time: without the charts and open data made meanwhile
-        timings["site"] = round(timings["site"] - timings["charts"] - timings["open data"], 3)
         report(75, "PDF")
         previous_pdf = None
         if earlier and isinstance(cache.get("pdf"), dict) and earlier.get("pdf") == name:

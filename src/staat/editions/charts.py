@@ -109,7 +109,22 @@ def spec_json(spec: dict) -> str:
 def render_svg(spec: dict) -> str:
     import vl_convert as vlc
 
+    global _rendered
+    _rendered = True
     return vlc.vegalite_to_svg(spec, format_locale="nl-NL")
+
+
+_rendered = False  # whether this process has rendered a chart (the renderer is started)
+
+
+def warm_up() -> None:
+    """Load Altair and start the renderer (its first picture in a process takes some half a
+    second), so that a build that renders charts later does not wait for it."""
+    import altair  # noqa: F401
+
+    if not _rendered:
+        render_svg({"data": {"values": [{"x": 1}]}, "mark": "point",
+                    "encoding": {"x": {"field": "x", "type": "quantitative"}}})
 
 
 def table_rows(rows: list[dict]) -> tuple[list[str], list[list]]:

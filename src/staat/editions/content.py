@@ -9,6 +9,7 @@ between its offsets), its source, page and passage. The site links it to
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -279,6 +280,29 @@ class SectionView:
         return f"{self.code}.html"
 
 
+class LazyList(Sequence):
+    """A list made by ``make()`` when it is first used: the build's open-data rows, made in
+    whichever process writes the open data (see ``staat.editions.builder``)."""
+
+    def __init__(self, make: Callable[[], list]) -> None:
+        self._make: Callable[[], list] | None = make
+        self._items: list | None = None
+
+    def _list(self) -> list:
+        if self._items is None:
+            self._items, self._make = self._make(), None
+        return self._items
+
+    def __getitem__(self, index):
+        return self._list()[index]
+
+    def __len__(self) -> int:
+        return len(self._list())
+
+    def __iter__(self):
+        return iter(self._list())
+
+
 @dataclass
 class EditionData:
     year: int
@@ -291,7 +315,7 @@ class EditionData:
     calls: list[CallView]
     organisations: list[OrganisationView]
     sources: dict[int, SourceView]
-    findings: list[dict]  # open-data rows (staat.findings.exports fields)
+    findings: Sequence[dict]  # open-data rows (staat.findings.exports fields), maybe a LazyList
     codebook: list[dict]  # {code, label, description, parent, retired}
     methodology: dict[str, Any]
     chart_data: dict[str, list[dict]]

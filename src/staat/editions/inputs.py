@@ -587,16 +587,26 @@ def methodology(year: int) -> dict[str, Any]:
     }
 
 
-def chart_data(year: int, threads: list[c.ThreadView], chart_threads: list[str]) -> dict[str, list[dict]]:
-    from staat.core.models import Organisation
-    from staat.findings.models import FindingTheme
-
+def chart_data(year: int, threads: list[c.ThreadView], chart_threads: list[str],
+               counts: tuple[list[dict], list[dict]] | None = None) -> dict[str, list[dict]]:
+    """The rows of each chart; ``counts`` are :func:`chart_counts` (read here when not
+    given)."""
     chosen = [t for t in threads if t.key in set(chart_threads)] or [
         t for t in threads if t.kind == "knelpunt"][:6]
     over_years = [
         {"draad": t.label[:48], "jaar": str(y), "organisaties": t.count("organisations", y)}
         for t in chosen for y in sorted(t.history)
     ]
+    by_theme, by_type = chart_counts(year) if counts is None else counts
+    return {"threads-over-years": over_years, "findings-by-theme-year": by_theme,
+            "findings-by-organisation-type": by_type}
+
+
+def chart_counts(year: int) -> tuple[list[dict], list[dict]]:
+    """The rows of the charts that count findings (by theme and year, by organisation type
+    and kind): from the database alone, so they can be read while the threads are."""
+    from staat.core.models import Organisation
+
     by_theme = [
         {"thema": label, "jaar": str(y), "bevindingen": n}
         for label, y, n in _findings_by_theme_and_year(year) if y
@@ -611,8 +621,7 @@ def chart_data(year: int, threads: list[c.ThreadView], chart_threads: list[str])
             .annotate(n=Count("id", distinct=True)).order_by("source__organisations__type", "kind")
         ) if otype
     ]
-    return {"threads-over-years": over_years, "findings-by-theme-year": by_theme,
-            "findings-by-organisation-type": by_type}
+    return by_theme, by_type
 
 
 def _findings_by_theme_and_year(year: int) -> list[tuple[str, int, int]]:
@@ -648,30 +657,47 @@ def finding_rows(year: int) -> list[dict]:
     ``staat.findings.exports.export_row`` (the ``staat findings export`` interface), read with
     a few bulk queries instead of per-row related lookups (a large year has tens of thousands).
     ``tests/editions`` checks the two agree."""
-    from staat.findings.exports import EXPORT_FIELDS
+    return finding_rows_of(read_finding_rows(year))
+
+
+def read_finding_rows(year: int) -> tuple[list[tuple], ...]:
+    """What :func:`finding_rows` reads from the database, as the database gives it (the
+    rows are made of it by :func:`finding_rows_of`, which needs no database: a build makes
+    them in whichever process has time)."""
     from staat.findings.models import Finding, FindingTheme
-    from staat.findings.services import law_label
     from staat.sources.models import Source
 
     qs = published_findings(year)
     ids = qs.values("pk")
-    themes, named, source_orgs = defaultdict(list), defaultdict(list), defaultdict(list)
-    for fid, code in _fetch(FindingTheme.objects.filter(
-            published_findings_q(year, via="finding__")).values_list("finding_id", "theme__code")):
-        themes[fid].append(code)
+    themes = _fetch(FindingTheme.objects.filter(
+        published_findings_q(year, via="finding__")).values_list("finding_id", "theme__code"))
     through = Finding.organisations.through
-    for fid, code in _fetch(through.objects.filter(finding__in=ids).values_list(
-            "finding_id", "organisation__code")):
-        named[fid].append(code)
-    rows_ = _fetch(qs.order_by("source_id", "char_start", "pk").values_list(
+    named = _fetch(through.objects.filter(finding__in=ids).values_list(
+        "finding_id", "organisation__code"))
+    rows = _fetch(qs.order_by("source_id", "char_start", "pk").values_list(
         "pk", "source_id", "kind", "text", "page", "char_start", "char_end", "laws", "confidence",
         "origin", "status", "needs_review", "codebook_version__number", "extractor_version",
         "passage__index", "sentence_first", "sentence_last"))
-    source_ids = {r[1] for r in rows_}
-    sources = {pk: (title, year) for pk, title, year in _fetch(
-        Source.objects.filter(pk__in=source_ids).values_list("pk", "title", "year"))}
-    for sid, code in _fetch(Source.objects.filter(pk__in=source_ids).values_list(
-            "pk", "organisations__code")):
+    source_ids = {r[1] for r in rows}
+    sources = _fetch(Source.objects.filter(pk__in=source_ids).values_list("pk", "title", "year"))
+    source_orgs = _fetch(Source.objects.filter(pk__in=source_ids).values_list(
+        "pk", "organisations__code"))
+    return themes, named, rows, sources, source_orgs
+
+
+def finding_rows_of(read: tuple[list[tuple], ...]) -> list[dict]:
+    """:func:`finding_rows` of what :func:`read_finding_rows` gave."""
+    from staat.findings.exports import EXPORT_FIELDS
+    from staat.findings.services import law_label
+
+    theme_rows, named_rows, rows_, source_rows, source_org_rows = read
+    themes, named, source_orgs = defaultdict(list), defaultdict(list), defaultdict(list)
+    for fid, code in theme_rows:
+        themes[fid].append(code)
+    for fid, code in named_rows:
+        named[fid].append(code)
+    sources = {pk: (title, year) for pk, title, year in source_rows}
+    for sid, code in source_org_rows:
         if code:
             source_orgs[sid].append(code)
     orgs = {sid: ";".join(sorted(codes)) for sid, codes in source_orgs.items()}

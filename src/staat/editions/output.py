@@ -11,7 +11,9 @@
   files come first (nothing links to them yet), then the changed ones, then ``last`` (the
   build information); files of the earlier build that are no longer part of it are removed
   at the end. Unchanged files keep their modification time, so a rebuild after a small
-  change touches a handful of files and a sync to a web server copies only those.
+  change touches a handful of files and a sync to a web server copies only those. The
+  temporary files are made in a hidden folder of the target (``.staging-…``, removed at the
+  end), not beside the files they replace.
 """
 
 from __future__ import annotations
@@ -61,9 +63,13 @@ def _existing(out: Path) -> dict[str, Path]:
     return found
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
+def _write_atomic(path: Path, data: bytes, staging: Path | None = None) -> None:
+    """Write ``path`` through a temporary file renamed over it; the temporary file is made in
+    ``staging`` (a small folder on the same file system: making a file in a folder of
+    thousands costs far more than renaming one into it), else beside ``path``."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp",
+                               dir=staging or path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
@@ -109,8 +115,15 @@ def publish(tree: Tree, out: Path, *, last: str | None = None) -> Published:
     new = [rel for rel in names if rel not in existing and rel != last]
     changed = [rel for rel in names
                if rel in existing and rel != last and not _same(existing[rel], tree.files[rel])]
-    for rel in new + changed:
-        _write_atomic(out / rel, tree.files[rel])
+    # the temporary files are made in a folder of their own inside the target (removed at the
+    # end; one left behind by a failed build is removed by the next one, as any stray file)
+    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=out)) if new or changed else None
+    try:
+        for rel in new + changed:
+            _write_atomic(out / rel, tree.files[rel], staging)
+    finally:
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
     result.written = new + changed
     if last in tree and not _same(out / last, tree.files[last]):
         _write_atomic(out / last, tree.files[last])

@@ -147,11 +147,14 @@ class SiteWriter:
         return items
 
     def write(self, progress: Callable[[str], None] | None = None,
-              meanwhile: Callable[[], None] | None = None) -> list[str]:
-        """Write the site. ``meanwhile`` is work that must be done before the pages that show
-        charts and downloads (the charts, the open data; it sets :attr:`charts` and
-        :attr:`downloads`): it runs while other processes render the thread, organisation
-        and source pages (:func:`render_all`), else first."""
+              meanwhile: Callable[[], None] | None = None,
+              extra: list[tuple[Callable[[], Any], Callable[[Any], None]]] = ()) -> list[str]:
+        """Write the site. ``meanwhile`` is work this process does while other processes
+        render the thread, organisation and source pages (:func:`render_all`), else first.
+        ``extra`` is other work that must be done before the overview pages (the open
+        data, which set :attr:`downloads`): pairs of ``make`` (plain data out, done in this
+        process or another, with the pages) and ``done`` (given what ``make`` gave, in this
+        process)."""
         d = self.data
         step = progress or (lambda _msg: None)
         step("pages")
@@ -164,12 +167,13 @@ class SiteWriter:
                 self.thread_page(thread, calls_by_thread.get(thread.key, []),
                                  self.thread_organisations(thread))
         step("organisation pages")
+        # the threads as an organisation page shows them (an organisation shares hundreds)
+        shown = {k: _Only("thread", has_page=t.has_page, href=t.href, label=t.label,
+                          trend_label=t.trend_label) for k, t in d.threads.items()}
         for org in d.organisations:
             sources = [_Only("source", href=s.href, title=s.title, kind_label=s.kind_label)
                        for s in (d.sources[i] for i in org.source_ids if i in d.sources)]
-            threads = [_Only("thread", has_page=t.has_page, href=t.href, label=t.label,
-                             trend_label=t.trend_label)
-                       for t in (d.threads[k] for k in org.thread_keys if k in d.threads)]
+            threads = [shown[k] for k in org.thread_keys if k in shown]
             root = "../" * org.href.count("/")
             self.reusable(org.href, "organisation.html", (org, sources, threads), org=org,
                           groups=_Later(lambda org=org, root=root: [
@@ -183,7 +187,7 @@ class SiteWriter:
             self.reusable(source.href, "source.html", (source,), source=source,
                           passages=lambda source=source: mark_safe("".join(
                               passage_html(b) for b in source.blocks)))
-        self.render_pending(meanwhile)
+        self.render_pending(meanwhile, extra)
         self.page("index.html", "index.html")
         for section in d.sections:
             self.page(section.href, "section.html", section=section)
@@ -251,20 +255,29 @@ class SiteWriter:
         self._pending.append((rel, template, inputs, context))
         self.written.append(rel)
 
-    def render_pending(self, meanwhile: Callable[[], None] | None = None) -> None:
+    def render_pending(self, meanwhile: Callable[[], None] | None = None,
+                       extra: list[tuple[Callable[[], Any], Callable[[Any], None]]] = ()
+                       ) -> None:
         """Make the pages :meth:`reusable` was given: in :data:`RENDER_PROCESSES` processes
-        when there are many (:func:`render_all`)."""
+        when there are many (:func:`render_all`), with the ``extra`` work (see
+        :meth:`write`) at the end of the list, where another process starts."""
         jobs, self._pending = self._pending, []
-        made = render_all(self._make, jobs, meanwhile=meanwhile)
-        for (rel, _template, _inputs, _context), (page, key, reused) in zip(jobs, made,
-                                                                           strict=True):
+        made = render_all(self._make, [*jobs, *(make for make, _done in extra)],
+                          meanwhile=meanwhile)
+        for (rel, _template, _inputs, _context), (page, key, reused) in zip(
+                jobs, made[:len(jobs)], strict=True):
             self.out.write(rel, page)
             self.page_keys[rel] = key
             self.reused += reused
+        for (_make, done), value in zip(extra, made[len(jobs):], strict=True):
+            done(value)
 
-    def _make(self, job: tuple[str, str, tuple, dict]) -> tuple[bytes, str, bool]:
+    def _make(self, job: tuple[str, str, tuple, dict] | Callable[[], Any]
+              ) -> tuple[bytes, str, bool] | Any:
         """One page of :meth:`reusable`: its bytes, its stored key and whether it was taken
-        from the earlier build."""
+        from the earlier build (or what an ``extra`` job of :meth:`write` gives)."""
+        if callable(job):
+            return job()
         rel, template, inputs, context = job
         d = self.data
         edition = _Only("edition", title=d.title, year=d.year,
