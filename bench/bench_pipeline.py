@@ -2,7 +2,9 @@
 """The whole pipeline on a large generated corpus, against the targets of the edition issue.
 
 1. Corpus: 200 FICTIONAL Standen of about 40 pages over 2023-2025 (``bench/corpus.py``,
-   cached in ``bench/out/``), plus three extra 2025 Standen for the incremental step.
+   cached in ``bench/out/``), plus three extra 2025 Standen for the incremental step;
+   ``--density dense`` (default; finding-rich paragraphs only) or ``realistic`` (mostly
+   descriptive prose and tables, a fifth finding-rich paragraphs).
 2. Baseline: raw PDF text extraction of the corpus with pypdfium2 (``get_text_range`` on every
    page), median of ``--repeat`` runs.
 3. Whole pipeline, once, on a fresh SQLite database: ingest every PDF, extract findings,
@@ -16,9 +18,10 @@
    Target: under 2 GB.
 
 Prints a Markdown table, writes ``bench/out/pipeline.json`` and, with ``--write-readme``,
-replaces the marked section of ``bench/README.md``.
+replaces the marked section of ``bench/README.md`` (one per density).
 
-    .venv/bin/python bench/bench_pipeline.py [--docs 200] [--pages 40] [--write-readme]
+    .venv/bin/python bench/bench_pipeline.py [--docs 200] [--pages 40] [--density realistic]
+                                             [--write-readme]
 """
 
 from __future__ import annotations
@@ -37,11 +40,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import OUT, ROOT, django_setup, median_time  # noqa: E402
-from corpus import generate  # noqa: E402
+from corpus import DENSITIES, generate  # noqa: E402
 
 TARGETS = {"pipeline": 120.0, "incremental": 10.0, "memory_mb": 2048.0}
 README = ROOT / "bench" / "README.md"
-START, END = "<!-- bench_pipeline:start -->", "<!-- bench_pipeline:end -->"
+
+
+def markers(density: str) -> tuple[str, str]:
+    """The comments around the README section of a density."""
+    name = "bench_pipeline" if density == "dense" else f"bench_pipeline:{density}"
+    return f"<!-- {name}:start -->", f"<!-- {name}:end -->"
 
 
 def max_rss_mb() -> tuple[float, float]:
@@ -138,16 +146,19 @@ def main() -> None:
                         help="new Standen added one at a time (median reported)")
     parser.add_argument("--jobs", type=int, default=None,
                         help="worker processes for ingest and extraction (default STAAT_JOBS)")
+    parser.add_argument("--density", choices=DENSITIES, default="dense",
+                        help="corpus density (see bench/corpus.py)")
     parser.add_argument("--write-readme", action="store_true")
     parser.add_argument("--keep", type=Path, default=None, metavar="DIR",
                         help="use DIR as the data folder and keep it (for profiling the build "
                              "afterwards with STAAT_DATA_DIR=DIR staat build …)")
     args = parser.parse_args()
 
-    corpus_dir = OUT / f"pipeline-{args.docs}x{args.pages}"
-    manifest = generate(corpus_dir, docs=args.docs, pages=args.pages)
-    extra_dir = OUT / f"pipeline-extra-{args.pages}"
-    extra = generate(extra_dir, docs=9, pages=args.pages, seed=7777)
+    suffix = "" if args.density == "dense" else f"-{args.density}"
+    corpus_dir = OUT / f"pipeline-{args.docs}x{args.pages}{suffix}"
+    manifest = generate(corpus_dir, docs=args.docs, pages=args.pages, density=args.density)
+    extra_dir = OUT / f"pipeline-extra-{args.pages}{suffix}"
+    extra = generate(extra_dir, docs=9, pages=args.pages, seed=7777, density=args.density)
     extra_files = [extra_dir / d["path"] for d in extra["documents"]
                    if d["year"] == 2025][:args.incremental]
     files = [corpus_dir / d["path"] for d in manifest["documents"]]
@@ -245,6 +256,7 @@ def main() -> None:
         "date": dt.date.today().isoformat(),
         "machine": machine(),
         "jobs": args.jobs or settings.JOBS,
+        "density": args.density,
         "documents": len(files),
         "pages": pages,
         "findings": findings,
@@ -262,11 +274,12 @@ def main() -> None:
         "pdf_body_pages": build.pdf_body_pages,
         "ratio": round(t_pipeline / t_raw, 1),
     }
-    (OUT / "pipeline.json").write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
+    (OUT / f"pipeline{suffix}.json").write_text(json.dumps(result, indent=1) + "\n",
+                                                encoding="utf-8")
     table = render(result)
     print(table)
     if args.write_readme:
-        write_readme(table)
+        write_readme(table, args.density)
     if not args.keep:
         shutil.rmtree(data_dir, ignore_errors=True)
 
@@ -282,8 +295,8 @@ def render(r: dict) -> str:
     build = ", ".join(f"{k} {v} s" for k, v in r["build_timings"].items())
     return "\n".join([
         f"Measured {r['date']} on {r['machine']}.",
-        f"Corpus: {r['documents']} generated fictional Standen, {r['pages']} pages; "
-        f"{r['findings']} findings extracted.",
+        f"Corpus ({r.get('density', 'dense')}): {r['documents']} generated fictional Standen, "
+        f"{r['pages']} pages; {r['findings']} findings extracted.",
         "",
         "| measure | value | target | |",
         "|---|---|---|---|",
@@ -307,11 +320,12 @@ def render(r: dict) -> str:
     ])
 
 
-def write_readme(table: str) -> None:
+def write_readme(table: str, density: str = "dense") -> None:
+    start, end = markers(density)
     text = README.read_text(encoding="utf-8") if README.exists() else ""
-    block = f"{START}\n{table}\n{END}"
-    if START in text and END in text:
-        text = text[:text.index(START)] + block + text[text.index(END) + len(END):]
+    block = f"{start}\n{table}\n{end}"
+    if start in text and end in text:
+        text = text[:text.index(start)] + block + text[text.index(end) + len(end):]
     else:
         text = text.rstrip() + "\n\n" + block + "\n"
     README.write_text(text, encoding="utf-8")
