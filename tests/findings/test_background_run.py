@@ -24,9 +24,7 @@ def test_start_run_from_the_web_and_poll_its_status(client, researcher, no_autom
     client.force_login(researcher)
     response = client.post("/bevindingen/extractie/", {})
     assert response.status_code == 302
-    # wait for the run's thread without reading meanwhile: on the in-memory SQLite test
-    # database (shared cache) a read at the moment the thread writes makes its write fail
-    # at once with "table is locked" (a file database waits instead)
+    # wait for the run's own thread (named after the run) rather than polling with a timer
     threads = [t for t in threading.enumerate() if t.name.startswith("staat-extraction-run-")]
     for thread in threads:  # none if it has finished already
         thread.join(timeout=300)
