@@ -407,6 +407,22 @@ def test_search_escapes_passage_text(client, org_a):
     assert "&lt;script&gt;" in html
 
 
+def test_search_page_orders_by_relevance_or_by_year(client, org_a):
+    old = SourceFactory(organisations=[org_a], year=2023, title="Stand 2023")
+    new = SourceFactory(organisations=[org_a], year=2025, title="Stand 2025")
+    PassageFactory(source=old, index=0, text="Uitkering, uitkering en nog eens uitkering.")
+    PassageFactory(source=new, index=0,
+                   text="Een langere alinea die de uitkering maar eenmaal noemt, tussen veel "
+                        "andere woorden over beleid, wetgeving en uitvoering.")
+    url = reverse("sources:search")
+    results = client.get(url, {"q": "uitkering"}).context["results"]
+    assert [r["passage"].source.title for r in results] == ["Stand 2023", "Stand 2025"]
+    results = client.get(url, {"q": "uitkering", "order": "newest"}).context["results"]
+    assert [r["passage"].source.title for r in results] == ["Stand 2025", "Stand 2023"]
+    html = client.get(url, {"q": "uitkering"}).content.decode()
+    assert "Meest relevant eerst" in html and "Nieuwste eerst" in html
+
+
 def test_search_filters_and_empty_query(client, published_b, org_a):
     other = SourceFactory(organisations=[org_a], year=2023)
     PassageFactory(source=other, index=0, text="Ook hier een uitkering.")

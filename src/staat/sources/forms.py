@@ -78,6 +78,10 @@ class SearchForm(UtrechtFormMixin, forms.Form):
     kind = forms.ChoiceField(
         label=_("Kind"), required=False, choices=[("", _("All kinds")), *SourceKind.choices]
     )
+    order = forms.ChoiceField(
+        label=_("Order"), required=False,
+        choices=[("", _("Most relevant first")), ("newest", _("Newest first"))],
+    )
 
     def __init__(self, *args, years=(), organisations=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)

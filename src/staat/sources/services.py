@@ -8,6 +8,7 @@ Ingest is one transaction per document: a file that cannot be read leaves nothin
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -16,6 +17,8 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Avg, Count, ExpressionWrapper, F, FloatField, Q, Value
+from django.db.models.functions import Cast, Length, Replace
 
 from staat.core import audit
 from staat.core.models import Organisation
@@ -432,11 +435,11 @@ def index_terms(text: str, heading_path: Sequence[str] = ()) -> str:
 
 
 def search_passages(query: str, passages=None):
-    """Passages that contain every lemma of ``query``, best first.
+    """Passages that contain every lemma of ``query`` (unordered), and those lemmas.
 
     The same lemmatiser is applied to the query and to the indexed passages, and the match is
     a plain substring test on space-padded terms, so results are identical on SQLite and
-    PostgreSQL.
+    PostgreSQL. :func:`rank_passages` orders them by relevance.
     """
     terms = list(dict.fromkeys(lemmas.search_terms(query)))
     qs = passages if passages is not None else Passage.objects.all()
@@ -445,6 +448,64 @@ def search_passages(query: str, passages=None):
     for term in terms:
         qs = qs.filter(search_terms__contains=f" {term} ")
     return qs, terms
+
+
+# BM25 parameters (Robertson and Zaragoza's usual values, as in Lucene)
+BM25_K1 = 1.2
+BM25_B = 0.75
+
+
+def _doubled_spaces():
+    # every term between two spaces of its own, so that adjacent repeats of a term are
+    # all counted by one REPLACE (" t  t " holds " t " twice; " t t " only once)
+    return Replace(F("search_terms"), Value(" "), Value("  "))
+
+
+def _term_count(term: str):
+    """SQL: how often ``term`` occurs in a passage's search terms (a float)."""
+    doubled = _doubled_spaces()
+    removed = Length(doubled) - Length(Replace(doubled, Value(f" {term} "), Value("")))
+    return Cast(removed, FloatField()) / float(len(term) + 2)
+
+
+def _passage_length():
+    """SQL: the length of a passage's search terms in characters (a float): BM25 needs only
+    its ratio to the average, which characters give as well as words, for less work."""
+    return Cast(Length(F("search_terms")), FloatField())
+
+
+def bm25_idf(passages: int, with_term: int) -> float:
+    """Inverse document frequency as BM25 uses it, in the form that is never negative:
+    ``ln(1 + (N - n + 0.5) / (n + 0.5))`` for ``n`` of ``N`` passages holding the term."""
+    return math.log(1.0 + (passages - with_term + 0.5) / (with_term + 0.5))
+
+
+def rank_passages(matches, terms: Sequence[str], collection):
+    """``matches`` annotated with ``relevance`` (Okapi BM25 of ``terms``) and ordered by it,
+    best first; ties newest source first, then by title and position.
+
+    ``collection`` is the set of passages searched in (the passages the user may see, within
+    the chosen filters): how rare a term is and how long a passage usually is are counted
+    there, in one query. The score is computed by the database, so results page as before and
+    are the same on SQLite and PostgreSQL. docs/user-guide.md (Zoeken) explains the rule.
+    """
+    stats = collection.aggregate(
+        passages=Count("pk"),
+        average_length=Avg(_passage_length()),
+        **{f"with_{i}": Count("pk", filter=Q(search_terms__contains=f" {t} "))
+           for i, t in enumerate(terms)},
+    )
+    total = stats["passages"] or 0
+    average = stats["average_length"] or 1.0
+    norm = BM25_K1 * (1.0 - BM25_B) + BM25_K1 * BM25_B * _passage_length() / float(average)
+    relevance = Value(0.0, output_field=FloatField())
+    for i, term in enumerate(terms):
+        idf = bm25_idf(total, stats[f"with_{i}"] or 0)
+        tf = _term_count(term)
+        relevance = relevance + idf * (BM25_K1 + 1.0) * tf / (tf + norm)
+    return matches.annotate(relevance=ExpressionWrapper(relevance, output_field=FloatField())
+                            ).order_by("-relevance", "-source__year", "source__title",
+                                       "source_id", "index")
 
 
 def update_metadata(source: Source, values: dict, *, user, reason: str = "") -> dict:

@@ -396,9 +396,11 @@ def search(request: HttpRequest) -> HttpResponse:
             sources = sources.filter(kind=data["kind"])
         base = Passage.objects.filter(source__in=sources.values("pk"))
         qs, terms = services.search_passages(data["q"], base)
-        qs = qs.select_related("source").prefetch_related("source__organisations").order_by(
-            "-source__year", "source__title", "source_id", "index"
-        )
+        if data["order"] == "newest" or not terms:
+            qs = qs.order_by("-source__year", "source__title", "source_id", "index")
+        else:
+            qs = services.rank_passages(qs, terms, base)
+        qs = qs.select_related("source").prefetch_related("source__organisations")
         page = Paginator(qs, SEARCH_PAGE_SIZE).get_page(request.GET.get("page"))
         context.update({
             "query": data["q"],
