@@ -59,6 +59,7 @@ def test_search_text_substring_semantics() -> None:
         for term in search_terms(query):
             assert f" {term} " in stored
     assert " kind " not in stored
+    assert stored.split().count("knelpunt") == 3  # repeats kept: ranking counts them
     assert search_text("de en het") == ""
 
 

@@ -29,7 +29,8 @@ TEXTS = [
 
 def reference_bm25(indexes: list[str], query: list[str]) -> list[float]:
     """Okapi BM25 written out plainly over passages' search indexes (space-padded terms);
-    idf in the form ln(1 + (N - n + .5) / (n + .5)), a passage's length in characters."""
+    idf in the form ln(1 + (N - n + .5) / (n + .5)), a passage's length in characters and at
+    least the average."""
     docs = [index.split() for index in indexes]
     n_docs = len(docs)
     average = sum(len(index) for index in indexes) / n_docs
@@ -42,7 +43,7 @@ def reference_bm25(indexes: list[str], query: list[str]) -> list[float]:
             idf = math.log(1 + (n_docs - with_term + 0.5) / (with_term + 0.5))
             tf = counts[term]
             score += idf * tf * (BM25_K1 + 1) / (
-                tf + BM25_K1 * (1 - BM25_B + BM25_B * len(index) / average))
+                tf + BM25_K1 * (1 - BM25_B + BM25_B * max(len(index), average) / average))
         scores.append(score)
     return scores
 
@@ -99,3 +100,4 @@ def test_rarity_is_counted_within_the_searched_collection(passages):
     wide = {p.index: p.relevance for p in rank_passages(matches, terms, Passage.objects.all())}
     assert set(narrow) == {1, 2, 3, 5}
     assert all(narrow[i] < wide[i] for i in narrow)
+

@@ -150,7 +150,8 @@ def search_terms(text: str) -> list[str]:
 
 
 def search_text(text: str) -> str:
-    """The stored form of a search index: ``" term1 term2 … "`` (distinct terms, first
-    occurrence order), so that ``" term "`` is a substring exactly when the term occurs."""
-    terms = list(dict.fromkeys(search_terms(text)))
+    """The stored form of a search index: ``" term1 term2 … "``, every term in text order
+    with its repeats, so that ``" term "`` is a substring exactly when the term occurs and
+    relevance ranking can count how often it does."""
+    terms = search_terms(text)
     return " " + " ".join(terms) + " " if terms else ""

@@ -18,7 +18,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Avg, Count, ExpressionWrapper, F, FloatField, Q, Value
-from django.db.models.functions import Cast, Length, Replace
+from django.db.models.functions import Cast, Greatest, Length, Replace
 
 from staat.core import audit
 from staat.core.models import Organisation
@@ -430,8 +430,7 @@ def _insert_sentences(source_id: int, passage_ids: dict[int, int], sentences) ->
 
 def index_terms(text: str, heading_path: Sequence[str] = ()) -> str:
     """The search index of a passage: its lemmas (and its headings'), space-padded."""
-    terms = lemmas.search_terms(" ".join([*heading_path, text]))
-    return f" {' '.join(terms)} " if terms else ""
+    return lemmas.search_text(" ".join([*heading_path, text]))
 
 
 def search_passages(query: str, passages=None):
@@ -497,7 +496,10 @@ def rank_passages(matches, terms: Sequence[str], collection):
     )
     total = stats["passages"] or 0
     average = stats["average_length"] or 1.0
-    norm = BM25_K1 * (1.0 - BM25_B) + BM25_K1 * BM25_B * _passage_length() / float(average)
+    # a passage shorter than average counts as average: a table row or a one-line fragment
+    # under a matching heading should not outrank the paragraph that discusses the words
+    length = Greatest(_passage_length(), Value(float(average), output_field=FloatField()))
+    norm = BM25_K1 * (1.0 - BM25_B) + BM25_K1 * BM25_B * length / float(average)
     relevance = Value(0.0, output_field=FloatField())
     for i, term in enumerate(terms):
         idf = bm25_idf(total, stats[f"with_{i}"] or 0)
