@@ -162,6 +162,10 @@ def test_nouns_are_not_verb_forms(form: str) -> None:
     ("bespreken", False),
     ("merkbaar", False),             # an adjective alone
     ("nauwelijks", False),           # an adverb alone
+    ("invloed van Europese", False),  # cut before its noun: ends on an inflected adjective
+    ("lange wachttijden", True),     # the inflected adjective before its noun is fine
+    ("ziekte van medewerkers", True),
+    ("werkdruk door ziekte", True),  # a noun in -e that is its own lemma
 ])
 def test_noun_like(surface: str, expected: bool) -> None:
     assert kp.is_noun_like(surface) is expected

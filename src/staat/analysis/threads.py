@@ -138,8 +138,9 @@ __all__ = [
 ]
 
 #: Version of the method and its defaults; bump it when a change can move findings between
-#: threads, so callers that cache a run by its input know to compute again.
-VERSION = "1.1"
+#: threads, so callers that cache a run by its input know to compute again (1.2: key phrases
+#: that end on an inflected adjective no longer name threads; a full run relabels them all).
+VERSION = "1.2"
 
 KINDS: tuple[str, ...] = ("knelpunt", "lichtpunt", "oproep", "dilemma")
 KIND_LABELS = {"knelpunt": "Knelpunt", "lichtpunt": "Lichtpunt", "oproep": "Oproep",

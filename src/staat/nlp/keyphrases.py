@@ -195,7 +195,8 @@ def is_noun_like(phrase: str) -> bool:
     names a thread well (``stapeling van regels``, ``incidentele financiering``): no verb form
     among its words other than an inflected adjective, and a head (the first word before a
     linking preposition, otherwise the last word) that is neither a verb nor an adjective
-    or adverb."""
+    or adverb, and that does not end on an inflected adjective waiting for its noun
+    (``invloed van Europese``: the phrase was cut before *regels*)."""
     words = [w.lower() for w in phrase.split() if w.lower() not in ARTICLES]
     if not words:
         return False
@@ -203,8 +204,19 @@ def is_noun_like(phrase: str) -> bool:
     head = words[0] if link is not None else words[-1]
     if is_verb_form(head) or head.endswith(ADJECTIVE_ENDINGS):
         return False
+    if len(words) > 1 and _is_inflected_adjective(words[-1]):
+        return False
     return not any(is_verb_form(w) and _dictionary_lemma(w) != w and not w.endswith("e")
                    for w in words if w not in LINK_WORDS)
+
+
+def _is_inflected_adjective(word: str) -> bool:
+    """``europese``, ``hoge``, ``lange``: an *-e* form whose dictionary lemma has no *-e*
+    (a noun ending in *-e*, such as ``ziekte``, is its own lemma)."""
+    if not word.endswith("e") or word in LINK_WORDS:
+        return False
+    base = _dictionary_lemma(word)
+    return base != word and not base.endswith("e")
 
 
 def _surface(tok: str, sentence_start: bool) -> str:
