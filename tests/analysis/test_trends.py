@@ -142,3 +142,23 @@ def test_rules_are_total_and_unambiguous(x: int, y: int) -> None:
             want = reference(list(history), i, x, y)
             assert len(want) == 1, (history, yr, want)
             assert trend_status(c, yr, params).status == want.pop()
+
+
+def test_the_reason_names_sources_without_an_organisation_apart() -> None:
+    # a source that names no organisation counts as one reporter; where the figures tell how
+    # many reporters are organisations, the reason says so, so it matches the tables
+    from staat.analysis.threads import ThreadFigures
+
+    def fig(reporters: int, organisations: int) -> ThreadFigures:
+        return ThreadFigures(findings=reporters, reporters=reporters, organisations=organisations,
+                             sources=reporters, organisation_types={}, themes={}, laws={},
+                             organisation_codes=(), source_ids=())
+
+    t = trend_status({2024: fig(3, 3), 2025: fig(6, 5)}, 2025)
+    assert t.status == "growing" and t.reporters == 6
+    assert t.reason.startswith(
+        "Genoemd door 5 organisaties en 1 bron zonder organisatie in 2025 tegen 3 in 2024")
+    assert trend_status({2025: fig(2, 0)}, 2025).reason == (
+        "Voor het eerst genoemd in 2025, door 2 bronnen zonder organisatie.")
+    # figures without the split keep the plain count
+    assert "door 4 organisaties" in trend_status(figs(y2025=(4, 4)), 2025).reason

@@ -112,3 +112,22 @@ def test_a_lazy_list_is_made_once_when_first_used():
     assert len(rows) == 2 and rows and rows[1] == {"id": 2} and rows[-1:] == [{"id": 2}]
     assert list(rows) == [{"id": 1}, {"id": 2}]
     assert made == [1]
+
+
+def test_history_rows_name_the_sources_without_an_organisation():
+    view = c.ThreadView(
+        key="t", slug="t", label="Draad", description="", kind="knelpunt", trend="growing",
+        figures={"organisations": 5, "reporters": 6, "findings": 9},
+        history={2024: {"organisations": 3, "reporters": 3, "findings": 4},
+                 2025: {"organisations": 5, "reporters": 6, "findings": 9}},
+        evidence=[])
+    rows = {r["year"]: r for r in view.history_rows}
+    assert (rows[2024]["reporters"], rows[2024]["sourceless"]) == (3, 0)
+    assert (rows[2025]["organisations"], rows[2025]["reporters"], rows[2025]["sourceless"]) == (
+        5, 6, 1)
+    assert view.reporters() == 6
+    # figures from the fallback grouping carry no reporters: organisations, else sources
+    assert thread("x", orgs=2).reporters() == 2
+    from staat.editions.pdf import _history_text
+    assert _history_text(view) == (
+        "organisaties per jaar: 2024: 3, 2025: 5 (+1 bron zonder organisatie)")

@@ -153,3 +153,22 @@ def test_calls_pages(client, db, researcher):
     client.logout()
     assert client.get(call.get_absolute_url()).status_code == 200  # calls are public
     assert client.get(reverse("threads:check", args=[check.pk])).status_code == 403
+
+
+@pytest.mark.parametrize(("figures", "expected"), [
+    ({"organisations": 5, "reporters": 6}, "5 +1 bron zonder organisatie"),
+    ({"organisations": 1, "reporters": 3}, "1 +2 bronnen zonder organisatie"),
+    ({"organisations": 4, "reporters": 4}, "4"),
+    ({}, "0"),
+])
+def test_organisations_cell_names_sources_without_an_organisation(figures, expected):
+    # the trend counts a source that names no organisation as one reporter; the tables show
+    # the organisations and those sources apart, as the thread's description does
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    with translation.override("nl"):
+        html = render_to_string("threads/_organisations_cell.html", {"figures": figures})
+    text = " ".join(html.replace('<span class="staat-muted staat-block">', " ")
+                    .replace("</span>", " ").split())
+    assert text == expected

@@ -140,6 +140,20 @@ def _orgs(n: int) -> str:
     return f"{n} organisatie" if n == 1 else f"{n} organisaties"
 
 
+def _who(figures: YearFiguresLike) -> str:
+    """The reporters in words: "6 organisaties", or, where figures also tell how many are
+    organisations, "5 organisaties en 1 bron zonder organisatie"."""
+    n = figures.reporters
+    organisations = getattr(figures, "organisations", None)
+    if isinstance(organisations, int) and 0 <= organisations < n:
+        extra = n - organisations
+        sources = "1 bron" if extra == 1 else f"{extra} bronnen"
+        if not organisations:
+            return f"{sources} zonder organisatie"
+        return f"{_orgs(organisations)} en {sources} zonder organisatie"
+    return _orgs(n)
+
+
 def trend_status(
     counts_by_year: Mapping[int, YearFiguresLike],
     year: int,
@@ -189,15 +203,15 @@ def trend_status(
         return make(
             "no_longer_mentioned",
             f"Niet genoemd in {year}; het laatst genoemd in {last} "
-            f"(door {_orgs(counts_by_year[last].reporters)}).",
+            f"(door {_who(counts_by_year[last])}).",
             None if p is None else -p,
         )
     if not earlier:
-        return make("new", f"Voor het eerst genoemd in {year}, door {_orgs(n)}.")
+        return make("new", f"Voor het eerst genoemd in {year}, door {_who(now)}.")
     if not prev_mentioned:
         return make(
             "returned",
-            f"Weer genoemd in {year} door {_orgs(n)}, na {prev_year} niet genoemd te zijn; "
+            f"Weer genoemd in {year} door {_who(now)}, na {prev_year} niet genoemd te zijn; "
             f"eerder het laatst in {earlier[-1]}.",
             n - (p or 0),
         )
@@ -208,20 +222,20 @@ def trend_status(
     if delta > 0 and big:
         return make(
             "growing",
-            f"Genoemd door {_orgs(n)} in {year} tegen {p} in {prev_year}: "
+            f"Genoemd door {_who(now)} in {year} tegen {p} in {prev_year}: "
             f"{delta} meer {rule}.",
             delta,
         )
     if delta < 0 and big:
         return make(
             "shrinking",
-            f"Genoemd door {_orgs(n)} in {year} tegen {p} in {prev_year}: "
+            f"Genoemd door {_who(now)} in {year} tegen {p} in {prev_year}: "
             f"{-delta} minder {rule}.",
             delta,
         )
     return make(
         "persisting",
-        f"Genoemd door {_orgs(n)} in {year} en {p} in {prev_year}: ongeveer even veel "
+        f"Genoemd door {_who(now)} in {year} en {p} in {prev_year}: ongeveer even veel "
         f"{rule.replace('drempel', 'drempel voor groei of afname')}.",
         delta,
     )

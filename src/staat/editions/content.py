@@ -152,12 +152,24 @@ class ThreadView:
 
     @property
     def history_rows(self) -> list[dict]:
-        return [
-            {"year": y, "organisations": self.count("organisations", y),
-             "findings": self.count("findings", y), "sources": self.count("sources", y),
-             "trend": TREND_LABELS.get(self.history[y].get("trend", ""), "")}
-            for y in sorted(self.history)
-        ]
+        rows = []
+        for y in sorted(self.history):
+            organisations, reporters = self.count("organisations", y), self.reporters(y)
+            rows.append({
+                "year": y, "organisations": organisations, "reporters": reporters,
+                # sources without an organisation, each counted as one reporter
+                "sourceless": max(reporters - organisations, 0),
+                "findings": self.count("findings", y), "sources": self.count("sources", y),
+                "trend": TREND_LABELS.get(self.history[y].get("trend", ""), "")})
+        return rows
+
+    def reporters(self, year: int | None = None) -> int:
+        """What the trend counts: the organisations, plus every source that names none (a
+        study, a session report) as one (docs/threads-app.md)."""
+        figures = self.figures if year is None else self.history.get(year, {})
+        if "reporters" in figures:
+            return self.count("reporters", year)
+        return self.count("organisations", year) or self.count("sources", year)
 
 
 @dataclass

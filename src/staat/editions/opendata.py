@@ -60,7 +60,8 @@ def thread_row(t: c.ThreadView) -> dict:
     return {
         "key": t.key, "label": t.label, "kind": t.kind, "trend": t.trend, "rank": t.rank,
         "description": t.description,
-        "organisations": t.count("organisations"), "sources": t.count("sources"),
+        "organisations": t.count("organisations"), "reporters": t.reporters(),
+        "sources": t.count("sources"),
         "findings": t.count("findings"),
         "history": {str(r["year"]): {k: v for k, v in r.items() if k != "year"}
                     for r in t.history_rows},

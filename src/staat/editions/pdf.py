@@ -58,7 +58,15 @@ def _history_text(t: c.ThreadView) -> str:
     rows = t.history_rows
     if len(rows) < 2:
         return ""
-    return "organisaties per jaar: " + ", ".join(f"{r['year']}: {r['organisations']}" for r in rows)
+    return "organisaties per jaar: " + ", ".join(
+        f"{r['year']}: {r['organisations']}" + _sourceless(r) for r in rows)
+
+
+def _sourceless(row: dict) -> str:
+    extra = row["sourceless"]
+    if not extra:
+        return ""
+    return f" (+{extra} {'bron' if extra == 1 else 'bronnen'} zonder organisatie)"
 
 
 def _item(item: c.Item, charts: dict[str, dict]) -> dict:

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
-from tqdm import tqdm
 
 from staat.core import demo
+from staat.core.progress import tqdm
 from staat.sources.models import SourceStatus
 from staat.sources.services import SourceMetadata, ingest_files
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
-from tqdm import tqdm
 
+from staat.core.progress import tqdm
 from staat.editions import services
 from staat.editions.builder import BuildError
 

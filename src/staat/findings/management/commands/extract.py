@@ -4,8 +4,8 @@
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
-from tqdm import tqdm
 
+from staat.core.progress import tqdm
 from staat.findings import services
 from staat.sources.models import Source
 

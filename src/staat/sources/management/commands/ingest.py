@@ -7,8 +7,8 @@ import datetime as dt
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
-from tqdm import tqdm
 
+from staat.core.progress import tqdm
 from staat.sources.models import SourceKind, SourceStatus
 from staat.sources.parsers import EXTENSIONS
 from staat.sources.services import SourceMetadata, ingest_files

@@ -21,7 +21,7 @@ class Command(BaseCommand):
         parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     def handle(self, *args, force=False, full=False, no_progress=False, **options):
-        from tqdm import tqdm
+        from staat.core.progress import tqdm
 
         from staat.threads import services
 
