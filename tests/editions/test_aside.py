@@ -63,10 +63,7 @@ def test_a_thread_reads_on_a_connection_of_its_own():
     from staat.core.models import Organisation
 
     Organisation.objects.create(code="aside-test", name="Naast", type="overig")
-    # never on an in-memory SQLite database (the SQLite test database): Django keeps its
-    # connections open, so a thread's connection and its table locks would outlive the thread
-    in_memory = connection.vendor == "sqlite" and connection.is_in_memory_db()
-    assert can_read_aside() is not in_memory
+    assert can_read_aside()  # outside a transaction, on a file or server database
 
     def read():
         names = list(Organisation.objects.filter(code="aside-test").values_list("name", flat=True))
@@ -77,9 +74,24 @@ def test_a_thread_reads_on_a_connection_of_its_own():
     aside.join()
     assert names == ["Naast"]
     assert used is not connections["default"]  # its own
-    # closed at the end (Django keeps an in-memory test database open: closing would drop it)
-    assert used.connection is None or used.is_in_memory_db()
+    assert used.connection is None  # closed at the end
     assert Organisation.objects.filter(code="aside-test").exists()  # this one still works
+
+
+@pytest.mark.django_db(transaction=True)
+def test_no_reading_aside_in_a_transaction_or_on_an_in_memory_database(monkeypatch):
+    # in a transaction another connection would not see this one's uncommitted rows; an
+    # in-memory database is another database for every connection (or, shared-cache, one that
+    # Django never closes, so a thread's connection would keep its table locks)
+    from django.db import transaction
+
+    assert can_read_aside()
+    with transaction.atomic():
+        assert not can_read_aside()
+    assert can_read_aside()
+    monkeypatch.setattr(connection, "vendor", "sqlite")
+    monkeypatch.setattr(connection, "is_in_memory_db", lambda: True, raising=False)
+    assert not can_read_aside()
 
 
 def _built(tmp_path: Path, chart_data: dict, previous: dict | None = None) -> tuple[dict, list]:

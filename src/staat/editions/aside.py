@@ -27,7 +27,7 @@ def can_read_aside(using: str = "default") -> bool:
         return False
     if connection.vendor == "sqlite" and connection.is_in_memory_db():
         # a private in-memory database is another database for each connection; a
-        # shared-cache one (the test database) is one, but Django never closes a connection
+        # shared-cache one is one, but Django never closes a connection
         # to it, so a thread's connection would outlive the thread with its table locks
         # (shared-cache SQLite locks tables: later writers fail with "table is locked")
         return False
