@@ -139,7 +139,8 @@ __all__ = [
 
 #: Version of the method and its defaults; bump it when a change can move findings between
 #: threads, so callers that cache a run by its input know to compute again (1.2: key phrases
-#: that end on an inflected adjective no longer name threads; a full run relabels them all).
+#: that end on an inflected adjective no longer name threads, and trend explanations name
+#: sources without an organisation apart; a full run redoes every label and explanation).
 VERSION = "1.2"
 
 KINDS: tuple[str, ...] = ("knelpunt", "lichtpunt", "oproep", "dilemma")
