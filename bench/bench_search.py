@@ -39,6 +39,7 @@ def main() -> None:
     from staat.core import demo
     from staat.sources.models import Passage, Source
     from staat.sources.services import (
+        NEWEST_FIRST,
         SourceMetadata,
         ingest_file,
         rank_passages,
@@ -77,7 +78,7 @@ def main() -> None:
 
         def by_year(query=query, collection=collection):
             matches, _ = search_passages(query, collection)
-            ordered = matches.order_by("-source__year", "source__title", "source_id", "index")
+            ordered = matches.order_by(*NEWEST_FIRST)
             return ordered.count(), list(ordered[:PAGE])
 
         def ranked(query=query, collection=collection):

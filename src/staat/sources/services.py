@@ -452,17 +452,16 @@ def search_passages(query: str, passages=None):
 # BM25 parameters (Robertson and Zaragoza's usual values, as in Lucene)
 BM25_K1 = 1.2
 BM25_B = 0.75
-
-
-def _doubled_spaces():
-    # every term between two spaces of its own, so that adjacent repeats of a term are
-    # all counted by one REPLACE (" t  t " holds " t " twice; " t t " only once)
-    return Replace(F("search_terms"), Value(" "), Value("  "))
+#: search results without ranking, and the tie-break of ranked ones: newest source first,
+#: then by title and position in the source
+NEWEST_FIRST = ("-source__year", "source__title", "source_id", "index")
 
 
 def _term_count(term: str):
     """SQL: how often ``term`` occurs in a passage's search terms (a float)."""
-    doubled = _doubled_spaces()
+    # every term between two spaces of its own, so that adjacent repeats of a term are
+    # all counted by one REPLACE (" t  t " holds " t " twice; " t t " only once)
+    doubled = Replace(F("search_terms"), Value(" "), Value("  "))
     removed = Length(doubled) - Length(Replace(doubled, Value(f" {term} "), Value("")))
     return Cast(removed, FloatField()) / float(len(term) + 2)
 
@@ -506,8 +505,7 @@ def rank_passages(matches, terms: Sequence[str], collection):
         tf = _term_count(term)
         relevance = relevance + idf * (BM25_K1 + 1.0) * tf / (tf + norm)
     return matches.annotate(relevance=ExpressionWrapper(relevance, output_field=FloatField())
-                            ).order_by("-relevance", "-source__year", "source__title",
-                                       "source_id", "index")
+                            ).order_by("-relevance", *NEWEST_FIRST)
 
 
 def update_metadata(source: Source, values: dict, *, user, reason: str = "") -> dict:

@@ -397,7 +397,7 @@ def search(request: HttpRequest) -> HttpResponse:
         base = Passage.objects.filter(source__in=sources.values("pk"))
         qs, terms = services.search_passages(data["q"], base)
         if data["order"] == "newest" or not terms:
-            qs = qs.order_by("-source__year", "source__title", "source_id", "index")
+            qs = qs.order_by(*services.NEWEST_FIRST)
         else:
             qs = services.rank_passages(qs, terms, base)
         qs = qs.select_related("source").prefetch_related("source__organisations")
